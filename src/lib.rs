@@ -1,0 +1,19 @@
+//! kbc: a knowledge-base content compiler for DocFX-flavoured troubleshooting Markdown.
+//!
+//! The pipeline, one module per step:
+//! [`config`] → [`load`] → [`parse`] (events → [`model`]) → [`resolve`] → [`check`] → `render`.
+//! [`build`] runs it; the binary's `cmd/` modules are glue.
+
+pub mod build;
+pub mod check;
+pub mod config;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod nav;
+pub mod parse;
+pub mod render;
+pub mod resolve;
+pub mod source;
+
+pub use build::Book;

@@ -1,0 +1,1 @@
+//! Renderers: read the resolved model, write outputs.

@@ -1,0 +1,235 @@
+//! Source files and positions.
+//!
+//! A [`SourceMap`] owns every file kbc reads (Markdown, TOC, `book.toml`) as text. Model nodes carry a
+//! [`Span`]: a file id plus a byte range. Lines and columns are computed only when a position is shown
+//! to a person, as rust-analyzer does, so the hot path stores two integers and a file id.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Opaque handle of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Span {
+        Span {
+            file,
+            start: clamp_u32(range.start),
+            end: clamp_u32(range.end.max(range.start)),
+        }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both (they must be in the same file; otherwise `self`).
+    pub fn cover(self, other: Span) -> Span {
+        if self.file != other.file {
+            return self;
+        }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}..{}]", self.file.0, self.start, self.end)
+    }
+}
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// 1-based line and column. The column counts Unicode scalar values, as rustc does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// One file's text and where it came from.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the knowledge base root, with `/` separators. Stable across machines.
+    pub rel_path: String,
+    /// Absolute (or as-given) path on disk, for reading assets next to it and for messages.
+    pub disk_path: PathBuf,
+    /// The decoded text, without a UTF-8 byte order mark. Line endings are kept as written.
+    pub text: String,
+    /// Whether a UTF-8 byte order mark was stripped (columns are unaffected: editors do not count it).
+    pub had_bom: bool,
+    line_starts: OnceLock<Vec<u32>>,
+}
+
+impl SourceFile {
+    pub fn new(rel_path: String, disk_path: PathBuf, text: String, had_bom: bool) -> SourceFile {
+        SourceFile {
+            rel_path,
+            disk_path,
+            text,
+            had_bom,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            for (i, b) in self.text.bytes().enumerate() {
+                if b == b'\n' {
+                    starts.push(clamp_u32(i + 1));
+                }
+            }
+            starts
+        })
+    }
+
+    /// Line and column of a byte offset. Offsets past the end or inside a UTF-8 sequence are clamped.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let starts = self.line_starts();
+        let line_idx = match starts.binary_search(&clamp_u32(offset)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = starts[line_idx] as usize;
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[line_start..end].chars().count() + 1;
+        LineCol {
+            line: clamp_u32(line_idx + 1),
+            col: clamp_u32(col),
+        }
+    }
+
+    /// The byte range of the 1-based line `line`, without its line terminator.
+    pub fn line_range(&self, line: u32) -> Range<usize> {
+        let starts = self.line_starts();
+        let idx = (line.max(1) - 1) as usize;
+        let Some(&start) = starts.get(idx) else {
+            return self.text.len()..self.text.len();
+        };
+        let mut end = starts.get(idx + 1).map_or(self.text.len(), |&e| e as usize);
+        let bytes = self.text.as_bytes();
+        while end > start as usize && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        start as usize..end
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        let r = span.range();
+        self.text.get(r).unwrap_or("")
+    }
+}
+
+/// Every source file of one build. Files are only added, never removed, so a [`FileId`] stays valid.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(clamp_u32(self.files.len()));
+        self.files.push(file);
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(clamp_u32(i)), f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn find(&self, rel_path: &str) -> Option<FileId> {
+        self.iter()
+            .find(|(_, f)| f.rel_path == rel_path)
+            .map(|(id, _)| id)
+    }
+
+    pub fn line_col(&self, span: Span) -> LineCol {
+        self.get(span.file).line_col(span.start as usize)
+    }
+
+    /// `path:line:col` for messages, with the path as given by `display_path`.
+    pub fn location(&self, span: Span) -> String {
+        let lc = self.line_col(span);
+        format!("{}:{}:{}", self.get(span.file).rel_path, lc.line, lc.col)
+    }
+}
+
+/// Turns a path on disk into the `/`-separated form used in spans and output.
+pub fn slash_path(path: &Path) -> String {
+    let mut out = String::new();
+    for comp in path.components() {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&comp.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("a.md".into(), PathBuf::from("a.md"), text.into(), false)
+    }
+
+    #[test]
+    fn line_col_counts_chars_and_survives_crlf() {
+        let f = file("ab\r\n中文x\r\n");
+        assert_eq!(f.line_col(0), LineCol { line: 1, col: 1 });
+        assert_eq!(f.line_col(4), LineCol { line: 2, col: 1 });
+        // byte 10 is `x`, after two 3-byte characters
+        assert_eq!(f.line_col(10), LineCol { line: 2, col: 3 });
+        assert_eq!(f.line_range(2), 4..11);
+        // inside a multi-byte character: clamped back to its start
+        assert_eq!(f.line_col(5), LineCol { line: 2, col: 1 });
+        assert_eq!(f.line_col(999), LineCol { line: 3, col: 1 });
+    }
+}
