@@ -1,1 +1,211 @@
-//! (in progress)
+//! Whole-knowledge-base checks that need every article at once, and the final severity of each
+//! diagnostic under `[check]` of `book.toml`.
+
+use crate::config::{CheckConfig, Level};
+use crate::diag::{self, Code, Diagnostic, Severity};
+use crate::load::Content;
+use crate::model::{Anchor, AnchorKind, Article};
+use crate::nav::Nav;
+use crate::resolve::{Resolution, Resolved};
+use crate::source::Span;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Runs the checks that span articles.
+pub fn check(
+    articles: &[Article],
+    navs: &[Nav],
+    resolution: &Resolution,
+    content: &Content,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for article in articles {
+        duplicate_anchors(article, &mut out);
+    }
+    duplicate_assetids(articles, &mut out);
+    orphans(articles, navs, resolution, &mut out);
+    for &(file, _) in &content.files {
+        control_characters(file, &content.sources.get(file).text, &mut out);
+    }
+    out
+}
+
+fn duplicate_anchors(article: &Article, out: &mut Vec<Diagnostic>) {
+    let mut by_id: HashMap<&str, Vec<&Anchor>> = HashMap::new();
+    for a in &article.anchors {
+        by_id.entry(a.id.as_str()).or_default().push(a);
+    }
+    let mut groups: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    groups.sort_by_key(|(_, v)| v[0].span);
+    for (id, anchors) in groups {
+        // `## <a name="x"></a>X` names one heading twice (explicit and slug): that is not a clash.
+        let first = anchors[0];
+        let same_heading = |a: &Anchor| {
+            a.section.is_some()
+                && a.section == first.section
+                && article.sections[a.section.map_or(0, |s| s.0 as usize)].anchors.iter().any(|x| x == id)
+                && (a.kind == AnchorKind::Slug || first.kind == AnchorKind::Slug)
+        };
+        for dup in &anchors[1..] {
+            if same_heading(dup) {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    Code::DuplicateAnchor,
+                    dup.span,
+                    format!("anchor `#{id}` is defined more than once"),
+                )
+                .with_label("defined again here")
+                .with_secondary(first.span, "first defined here")
+                .with_note("links to it go to the first definition"),
+            );
+        }
+    }
+}
+
+fn duplicate_assetids(articles: &[Article], out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<(&str, &str), &Article> = BTreeMap::new();
+    for a in articles {
+        let Some(guid) = &a.meta.assetid else { continue };
+        match seen.get(&(guid.as_str(), a.locale.as_str())) {
+            Some(first) => {
+                let span = a.meta.span.unwrap_or(Span::new(a.file, 0..0));
+                let first_span = first.meta.span.unwrap_or(Span::new(first.file, 0..0));
+                out.push(
+                    Diagnostic::new(
+                        Code::DuplicateAssetid,
+                        span,
+                        format!(
+                            "`ms.assetid: {}` is also claimed by `{}` ({})",
+                            guid.as_str(),
+                            first.rel_path,
+                            a.locale
+                        ),
+                    )
+                    .with_label("second claim")
+                    .with_secondary(first_span, "first claim")
+                    .with_note("links to `<assetid>.md` cannot tell these articles apart"),
+                );
+            }
+            None => {
+                seen.insert((guid.as_str(), a.locale.as_str()), a);
+            }
+        }
+    }
+}
+
+/// Articles that no navigation entry and no other article links to. Only meaningful when the
+/// knowledge base has navigation files; without them the folder tree is the navigation.
+fn orphans(articles: &[Article], navs: &[Nav], resolution: &Resolution, out: &mut Vec<Diagnostic>) {
+    if navs.is_empty() {
+        return;
+    }
+    let mut reached = HashSet::new();
+    for links in resolution.nav_links.iter() {
+        for r in links {
+            if let Resolved::Article { article, .. } = r {
+                reached.insert(*article);
+            }
+        }
+    }
+    for (i, links) in resolution.links.iter().enumerate() {
+        for r in links {
+            if let Resolved::Article { article, .. } = r
+                && article.0 as usize != i
+            {
+                reached.insert(*article);
+            }
+        }
+    }
+    for (i, a) in articles.iter().enumerate() {
+        if reached.contains(&crate::model::ArticleId(i as u32)) {
+            continue;
+        }
+        let name = a.rel_path.rsplit('/').next().unwrap_or("");
+        if name.eq_ignore_ascii_case("index.md") || name.eq_ignore_ascii_case("readme.md") {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::Orphan,
+                Span::new(a.file, 0..0),
+                format!("no navigation entry or link reaches `{}`", a.rel_path),
+            )
+            .with_help("add it to a TOC.md or toc.yml, or link to it from another article"),
+        );
+    }
+}
+
+/// Windows-1252 characters that a C1 control character usually stands for.
+fn cp1252(c: char) -> Option<char> {
+    Some(match c as u32 {
+        0x80 => '€',
+        0x82 => '‚',
+        0x83 => 'ƒ',
+        0x84 => '„',
+        0x85 => '…',
+        0x86 => '†',
+        0x87 => '‡',
+        0x88 => 'ˆ',
+        0x89 => '‰',
+        0x8A => 'Š',
+        0x8B => '‹',
+        0x8C => 'Œ',
+        0x8E => 'Ž',
+        0x91 => '‘',
+        0x92 => '’',
+        0x93 => '“',
+        0x94 => '”',
+        0x95 => '•',
+        0x96 => '–',
+        0x97 => '—',
+        0x98 => '˜',
+        0x99 => '™',
+        0x9A => 'š',
+        0x9B => '›',
+        0x9C => 'œ',
+        0x9E => 'ž',
+        0x9F => 'Ÿ',
+        _ => return None,
+    })
+}
+
+fn control_characters(file: crate::source::FileId, text: &str, out: &mut Vec<Diagnostic>) {
+    for (i, c) in text.char_indices() {
+        if !('\u{80}'..='\u{9f}').contains(&c) {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            Code::ControlCharacter,
+            Span::new(file, i..i + c.len_utf8()),
+            format!("text contains the control character U+{:04X}", c as u32),
+        )
+        .with_label("invisible control character");
+        if let Some(meant) = cp1252(c) {
+            d = d.with_help(format!(
+                "this is usually a mis-decoded Windows-1252 `{meant}`; write `{meant}` instead"
+            ));
+        }
+        out.push(d);
+    }
+}
+
+/// Sorts, removes exact repeats (an include checked through two articles), and applies the
+/// configured level of each code. Returns the diagnostics to report.
+pub fn finalize(mut diags: Vec<Diagnostic>, check: &CheckConfig) -> Vec<Diagnostic> {
+    diag::sort(&mut diags);
+    diags.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+    diags.retain_mut(|d| {
+        match check.rules.get(&d.code) {
+            Some(Level::Allow) => return false,
+            Some(Level::Warn) => d.severity = Severity::Warning,
+            Some(Level::Deny) => d.severity = Severity::Error,
+            None => {}
+        }
+        if check.deny_warnings && d.severity == Severity::Warning {
+            d.severity = Severity::Error;
+        }
+        true
+    });
+    diags
+}

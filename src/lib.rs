@@ -11,6 +11,7 @@ pub mod diag;
 pub mod load;
 pub mod model;
 pub mod nav;
+pub mod output;
 pub mod parse;
 pub mod render;
 pub mod resolve;

@@ -1,1 +1,310 @@
-//! (in progress)
+//! Reading the content folder: which files exist, what each one is, and their text.
+//!
+//! **Invariant:** this is the only module that reads content from disk during a build (besides
+//! copying assets at render time). Everything after it works on the [`SourceMap`].
+
+use crate::diag::{Code, Diagnostic};
+use crate::nav;
+use crate::parse::link::is_markdown;
+use crate::source::{FileId, SourceFile, SourceMap, Span, slash_path};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What a Markdown file is to the knowledge base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Article,
+    /// Only ever included (under an `includes/` folder, or named by an `[!INCLUDE]`).
+    Fragment,
+    /// `TOC.md` or `toc.yml`.
+    Navigation,
+}
+
+/// Every file under the content root, read and classified.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub root: PathBuf,
+    pub sources: SourceMap,
+    /// Markdown and navigation files, in path order, with their role.
+    pub files: Vec<(FileId, Role)>,
+    /// Every file and folder under the root, by content-relative path (for link and image checks).
+    pub paths: BTreeSet<String>,
+    /// Lower-cased path → paths as written, for case-insensitive fallback.
+    pub paths_by_lowercase: BTreeMap<String, Vec<String>>,
+    /// Which paths are folders.
+    pub dirs: BTreeSet<String>,
+    /// Index from relative path to file id, for includes.
+    pub by_path: BTreeMap<String, FileId>,
+    /// The locale named by a DocFX publish config (`.openpublishing.publish.config.json`), if any.
+    pub publish_locale: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// An error that stops loading altogether (the root cannot be read).
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.path.display(), self.error)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Folders never read: version control, the build output, dependencies.
+fn skip_dir(name: &str) -> bool {
+    name.starts_with('.') || name == "node_modules" || name == "_site" || name == "obj"
+}
+
+/// Walks `root` (sorted, not following symlinks) and reads every Markdown and navigation file.
+/// `exclude` is a folder (the build dir) never to descend into.
+pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
+    let mut content = Content { root: root.to_path_buf(), ..Content::default() };
+    std::fs::read_dir(root).map_err(|error| LoadError { path: root.to_path_buf(), error })?;
+    let walker =
+        walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && (skip_dir(&e.file_name().to_string_lossy()) || exclude.is_some_and(|x| e.path() == x)))
+        });
+    let mut markdown = Vec::new();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            // A vanished or unreadable entry: note it and go on with the rest.
+            Err(err) => {
+                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                content.diagnostics.push(io_diagnostic(&mut content.sources, root, &path, &err.to_string()));
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = match entry.path().strip_prefix(root) {
+            Ok(r) => slash_path(r),
+            Err(_) => continue,
+        };
+        let ft = entry.file_type();
+        if ft.is_symlink() {
+            // Symlinks are not followed: they could leave the content root or loop.
+            continue;
+        }
+        add_path(&mut content, &rel);
+        if ft.is_dir() {
+            content.dirs.insert(rel);
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if entry.depth() == 1 && name == ".openpublishing.publish.config.json" {
+            content.publish_locale = publish_locale(entry.path());
+        }
+        if nav::is_nav_file(&name) || is_markdown(&name) {
+            markdown.push((rel, entry.path().to_path_buf(), nav::is_nav_file(&name)));
+        }
+    }
+    // The publish config sits at the root and starts with '.', so the walk skipped it as hidden.
+    if content.publish_locale.is_none() {
+        content.publish_locale = publish_locale(&root.join(".openpublishing.publish.config.json"));
+    }
+
+    let mut texts = Vec::with_capacity(markdown.len());
+    for (rel, disk, is_nav) in markdown {
+        let Some(id) = read_text(&mut content, &rel, &disk) else { continue };
+        content.by_path.insert(rel, id);
+        texts.push((id, is_nav));
+    }
+    let included = included_paths(&content);
+    for (id, is_nav) in texts {
+        let rel = &content.sources.get(id).rel_path;
+        let role = if is_nav {
+            Role::Navigation
+        } else if rel.split('/').any(|c| c.eq_ignore_ascii_case("includes")) || included.contains(rel) {
+            Role::Fragment
+        } else {
+            Role::Article
+        };
+        content.files.push((id, role));
+    }
+    Ok(content)
+}
+
+fn add_path(content: &mut Content, rel: &str) {
+    content.paths.insert(rel.to_string());
+    content.paths_by_lowercase.entry(rel.to_lowercase()).or_default().push(rel.to_string());
+}
+
+/// Reads one file as UTF-8 text. Invalid UTF-8 gives a diagnostic at the first bad byte and the file
+/// is skipped (it is added to the source map lossily, only so the diagnostic can show it).
+fn read_text(content: &mut Content, rel: &str, disk: &Path) -> Option<FileId> {
+    let bytes = match std::fs::read(disk) {
+        Ok(b) => b,
+        Err(err) => {
+            let d = io_diagnostic(&mut content.sources, &content.root, disk, &err.to_string());
+            content.diagnostics.push(d);
+            return None;
+        }
+    };
+    let (body, had_bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (&bytes[..], false),
+    };
+    match std::str::from_utf8(body) {
+        Ok(text) => {
+            let file = SourceFile::new(rel.to_string(), disk.to_path_buf(), text.to_string(), had_bom);
+            Some(content.sources.add(file))
+        }
+        Err(err) => {
+            let at = err.valid_up_to();
+            let lossy = String::from_utf8_lossy(body).into_owned();
+            let file = SourceFile::new(rel.to_string(), disk.to_path_buf(), lossy, had_bom);
+            let id = content.sources.add(file);
+            let offset = at + if had_bom { 3 } else { 0 };
+            let d = Diagnostic::new(
+                Code::InvalidUtf8,
+                Span::new(id, at..at + 1),
+                format!("file is not valid UTF-8 (first bad byte at offset {offset})"),
+            )
+            .with_label("invalid byte sequence here")
+            .with_note("the file is skipped; the rest of the build goes on")
+            .with_help("save the file as UTF-8");
+            content.diagnostics.push(d);
+            None
+        }
+    }
+}
+
+/// A diagnostic for a file system error, on a placeholder empty file so it has a position.
+fn io_diagnostic(sources: &mut SourceMap, root: &Path, path: &Path, message: &str) -> Diagnostic {
+    let rel = path.strip_prefix(root).map(slash_path).unwrap_or_else(|_| path.display().to_string());
+    let id = sources.add(SourceFile::new(rel, path.to_path_buf(), String::new(), false));
+    Diagnostic::new(Code::Io, Span::new(id, 0..0), format!("cannot read file: {message}"))
+}
+
+/// The `locale` of a DocFX publish config, normalised (`zh-cn` → `zh-CN`).
+fn publish_locale(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let docsets = value.get("docsets_to_publish")?.as_array()?;
+    docsets.iter().find_map(|d| d.get("locale")?.as_str().map(normalize_locale))
+}
+
+/// BCP-47 casing: language lower case, a two-letter region upper case, a four-letter script title case.
+pub fn normalize_locale(tag: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in tag.trim().split(['-', '_']).enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        if i == 0 {
+            out.push_str(&part.to_ascii_lowercase());
+        } else if part.len() == 2 {
+            out.push_str(&part.to_ascii_uppercase());
+        } else if part.len() == 4 {
+            let mut cs = part.chars();
+            if let Some(c) = cs.next() {
+                out.push(c.to_ascii_uppercase());
+                out.push_str(&cs.as_str().to_ascii_lowercase());
+            }
+        } else {
+            out.push_str(&part.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// A folder name that is a locale (`zh-cn`, `en-us`, `zh-Hans`), as DocFX localized repos lay them out.
+pub fn locale_folder(rel_path: &str) -> Option<String> {
+    let (first, _) = rel_path.split_once('/')?;
+    let mut parts = first.split('-');
+    let lang = parts.next()?;
+    let region = parts.next()?;
+    let ok = (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_alphabetic())
+        && (region.len() == 2 || region.len() == 4)
+        && region.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.next().is_none();
+    ok.then(|| normalize_locale(first))
+}
+
+/// Paths named by `[!INCLUDE[..](path)]` anywhere, resolved against the including file's folder.
+/// A cheap text scan: it only decides which files are fragments; `parse` expands includes properly.
+fn included_paths(content: &Content) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (_, file) in content.sources.iter() {
+        for target in include_targets(&file.text) {
+            if let Some(path) = join_relative(&file.rel_path, &target) {
+                out.insert(path);
+            }
+        }
+    }
+    out
+}
+
+/// Destinations of `[!INCLUDE[..](dest)]` in a text, as written.
+pub fn include_targets(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find("[!include[") {
+        let start = from + pos;
+        from = start + 10;
+        let Some(open) = lower[from..].find("](") else { break };
+        let dest_start = from + open + 2;
+        let Some(close) = lower[dest_start..].find(')') else { break };
+        let dest = text[dest_start..dest_start + close].trim();
+        let dest = dest.split_once([' ', '\t']).map_or(dest, |(d, _)| d);
+        out.push(crate::parse::link::percent_decode(dest.trim_matches(['<', '>'])));
+    }
+    out
+}
+
+/// Joins a relative link path to the folder of `from` (a content-relative file path) and normalises
+/// `.` and `..`. `None` when the result would climb above the root.
+pub fn join_relative(from: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = match from.rsplit_once('/') {
+        Some((dir, _)) => dir.split('/').collect(),
+        None => Vec::new(),
+    };
+    for comp in path.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_and_refuses_to_climb_out() {
+        assert_eq!(join_relative("a/b/c.md", "../d.md").as_deref(), Some("a/d.md"));
+        assert_eq!(join_relative("c.md", "./x/y.png").as_deref(), Some("x/y.png"));
+        assert_eq!(join_relative("a/c.md", "../../x.md"), None);
+    }
+
+    #[test]
+    fn locales() {
+        assert_eq!(normalize_locale("zh-cn"), "zh-CN");
+        assert_eq!(normalize_locale("zh_hans"), "zh-Hans");
+        assert_eq!(locale_folder("zh-cn/a.md").as_deref(), Some("zh-CN"));
+        assert_eq!(locale_folder("Skype/a.md"), None);
+        assert_eq!(locale_folder("a.md"), None);
+    }
+
+    #[test]
+    fn finds_include_targets() {
+        let t = "x [!INCLUDE[t](../includes/a.md)] y\n[!include[u](<b%20c.md>)]";
+        assert_eq!(include_targets(t), vec!["../includes/a.md".to_string(), "b c.md".to_string()]);
+    }
+}

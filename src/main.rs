@@ -1,1 +1,77 @@
-fn main() {}
+//! The `kbc` command line. Each subcommand lives in `cmd/`; this file only parses arguments.
+
+mod cmd;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kbc", version, about = "Compile a DocFX-flavoured troubleshooting knowledge base")]
+struct Cli {
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print notes and timings too.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    /// When to use colours.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the content and write the outputs to the build directory.
+    Build {
+        /// A folder with a book.toml, or a plain folder of Markdown.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Where to write (default: `build-dir` of book.toml, else `book` under DIR).
+        #[arg(long, short)]
+        dest: Option<PathBuf>,
+        #[command(flatten)]
+        check: cmd::CheckArgs,
+    },
+    /// Check the content without writing anything.
+    Check {
+        /// A folder with a book.toml, or a plain folder of Markdown.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        check: cmd::CheckArgs,
+    },
+    /// Create a book.toml and a content folder with a sample article.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            use std::io::IsTerminal;
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let ui = cmd::Ui { quiet: cli.quiet, verbose: cli.verbose, color };
+    let code = match cli.command {
+        Command::Build { dir, dest, check } => cmd::build::run(&ui, &dir, dest.as_deref(), &check, true),
+        Command::Check { dir, check } => cmd::build::run(&ui, &dir, None, &check, false),
+        Command::Init { dir } => cmd::init::run(&ui, &dir),
+    };
+    ExitCode::from(code as u8)
+}

@@ -35,10 +35,7 @@ impl AssetGuid {
     /// Accepts `8-4-4-4-12` hex digits, with or without braces, any case.
     pub fn parse(s: &str) -> Option<AssetGuid> {
         let s = s.trim();
-        let s = s
-            .strip_prefix('{')
-            .and_then(|t| t.strip_suffix('}'))
-            .unwrap_or(s);
+        let s = s.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(s);
         let groups: Vec<&str> = s.split('-').collect();
         let lens = [8, 4, 4, 4, 12];
         if groups.len() != 5 {
@@ -67,7 +64,7 @@ pub struct Date {
 
 impl Date {
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -78,15 +75,18 @@ impl Date {
         (day >= 1 && day <= days).then_some(Date { year, month, day })
     }
 
-    /// `MM/DD/YYYY` (DocFX's usual form), `YYYY-MM-DD`, or an ISO date-time whose date part is used.
+    /// `MM/DD/YYYY` or `MM/DD/YY` (DocFX's usual forms), `YYYY-MM-DD`, or an ISO date-time whose date part is used.
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
         if let Some((m, rest)) = s.split_once('/') {
             let (d, y) = rest.split_once('/')?;
-            if y.len() != 4 {
-                return None;
-            }
-            return Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+            // DocFX (.NET's date parser) reads `10/20/17` as 2017.
+            let year: u16 = match y.len() {
+                4 => y.parse().ok()?,
+                2 => 2000 + y.parse::<u16>().ok()?,
+                _ => return None,
+            };
+            return Date::new(year, m.parse().ok()?, d.parse().ok()?);
         }
         let date = s.get(..10)?;
         if s.len() > 10 && !matches!(s.as_bytes()[10], b'T' | b't' | b' ') {
@@ -271,11 +271,6 @@ pub enum Inline {
         label: String,
         span: Span,
     },
-    Math {
-        tex: String,
-        display: bool,
-        span: Span,
-    },
 }
 
 impl Inline {
@@ -291,8 +286,7 @@ impl Inline {
             | Inline::LineBreak { span }
             | Inline::SoftBreak { span }
             | Inline::Html { span, .. }
-            | Inline::FootnoteRef { span, .. }
-            | Inline::Math { span, .. } => *span,
+            | Inline::FootnoteRef { span, .. } => *span,
         }
     }
 }
@@ -396,9 +390,9 @@ pub enum Block {
         blocks: Vec<Block>,
         span: Span,
     },
-    /// A group of `#tab/` tabs.
-    Tabs {
-        tabs: Vec<Tab>,
+    /// `> [!VIDEO url]`: an embedded video.
+    Video {
+        url: String,
         span: Span,
     },
     /// `[^label]: ...`.
@@ -415,13 +409,6 @@ pub enum Block {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Tab {
-    pub id: String,
-    pub title: Vec<Inline>,
-    pub blocks: Vec<Block>,
-}
-
 impl Block {
     pub fn span(&self) -> Span {
         match self {
@@ -434,7 +421,7 @@ impl Block {
             | Block::DocfxImage { span, .. }
             | Block::Container { span, .. }
             | Block::Div { span, .. }
-            | Block::Tabs { span, .. }
+            | Block::Video { span, .. }
             | Block::FootnoteDefinition { span, .. }
             | Block::Include { span, .. } => *span,
             Block::List(l) => l.span,
@@ -608,6 +595,8 @@ pub struct Procedure {
 /// An `[!INCLUDE]` of an article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IncludeRef {
+    /// The link text of `[!INCLUDE[title](path)]`.
+    pub title: String,
     pub path: String,
     pub file: Option<FileId>,
     pub span: Span,
@@ -660,12 +649,25 @@ impl Article {
         &self.links[id.0 as usize]
     }
 
+    /// Every piece of text the article holds, for search and for the fidelity test: headings,
+    /// inline text, code, raw HTML, link destinations, image alt text, DocFX markers, references.
+    pub fn full_text(&self) -> String {
+        let mut out = String::new();
+        text::blocks(self, &self.preamble, &mut out);
+        for s in &self.sections {
+            text::inlines(self, &s.heading, &mut out);
+            out.push('\n');
+            text::blocks(self, &s.blocks, &mut out);
+        }
+        for (label, dest) in &self.references {
+            out.push_str(&format!("[{label}]: {dest}\n"));
+        }
+        out
+    }
+
     /// The section that an anchor names, if the anchor exists.
     pub fn section_of_anchor(&self, anchor: &str) -> Option<SectionId> {
-        self.anchors
-            .iter()
-            .find(|a| a.id == anchor)
-            .and_then(|a| a.section)
+        self.anchors.iter().find(|a| a.id == anchor).and_then(|a| a.section)
     }
 }
 
@@ -675,34 +677,114 @@ mod tests {
 
     #[test]
     fn dates_in_docfx_and_iso_forms() {
-        assert_eq!(
-            Date::parse("11/17/2017").map(|d| d.to_string()).as_deref(),
-            Some("2017-11-17")
-        );
-        assert_eq!(
-            Date::parse("2017-11-17").map(|d| d.to_string()).as_deref(),
-            Some("2017-11-17")
-        );
-        assert_eq!(
-            Date::parse("2017-11-17T08:00:00Z")
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("2017-11-17")
-        );
+        assert_eq!(Date::parse("11/17/2017").map(|d| d.to_string()).as_deref(), Some("2017-11-17"));
+        assert_eq!(Date::parse("2017-11-17").map(|d| d.to_string()).as_deref(), Some("2017-11-17"));
+        assert_eq!(Date::parse("2017-11-17T08:00:00Z").map(|d| d.to_string()).as_deref(), Some("2017-11-17"));
         assert_eq!(Date::parse("13/45/2017"), None);
         assert_eq!(Date::parse("02/29/2017"), None);
         assert_eq!(Date::parse("02/29/2016").map(|d| d.day), Some(29));
         assert_eq!(Date::parse("2017-1-5"), None);
+        assert_eq!(Date::parse("10/20/17").map(|d| d.to_string()).as_deref(), Some("2017-10-20"));
+        assert_eq!(Date::parse("10/20/173"), None);
         assert_eq!(Date::parse(""), None);
     }
 
     #[test]
     fn guids_are_normalised() {
-        let g = AssetGuid::parse("CDD4801A-2FE1-4AAB-BBB6-DB5F95F972D1")
-            .map(|g| g.as_str().to_string());
+        let g = AssetGuid::parse("CDD4801A-2FE1-4AAB-BBB6-DB5F95F972D1").map(|g| g.as_str().to_string());
         assert_eq!(g.as_deref(), Some("cdd4801a-2fe1-4aab-bbb6-db5f95f972d1"));
         assert!(AssetGuid::parse("{cdd4801a-2fe1-4aab-bbb6-db5f95f972d1}").is_some());
         assert!(AssetGuid::parse("cdd4801a-2fe1-4aab-bbb6-db5f95f972d").is_none());
         assert!(AssetGuid::parse("not-a-guid").is_none());
+    }
+}
+
+/// Text extraction for [`Article::full_text`].
+mod text {
+    use super::*;
+
+    pub(super) fn blocks(a: &Article, blocks: &[Block], out: &mut String) {
+        for b in blocks {
+            block(a, b, out);
+            out.push('\n');
+        }
+    }
+
+    fn block(a: &Article, b: &Block, out: &mut String) {
+        match b {
+            Block::Paragraph { inlines: i, .. } => inlines(a, i, out),
+            Block::List(l) => {
+                for item in &l.items {
+                    blocks(a, &item.blocks, out);
+                }
+            }
+            Block::Table(t) => {
+                for row in std::iter::once(&t.header).chain(&t.rows) {
+                    for c in &row.cells {
+                        inlines(a, &c.inlines, out);
+                        out.push_str(" | ");
+                    }
+                    out.push('\n');
+                }
+            }
+            Block::Alert { kind, blocks: bs, .. } => {
+                out.push_str(&format!("[!{}]\n", kind.name()));
+                blocks(a, bs, out);
+            }
+            Block::BlockQuote { blocks: bs, .. } | Block::FootnoteDefinition { blocks: bs, .. } => {
+                if let Block::FootnoteDefinition { label, .. } = b {
+                    out.push_str(&format!("[^{label}]: "));
+                }
+                blocks(a, bs, out)
+            }
+            Block::Container { kind, args, blocks: bs, .. } => {
+                out.push_str(&format!(":::{kind:?} {args}\n"));
+                blocks(a, bs, out);
+            }
+            Block::Div { args, blocks: bs, .. } => {
+                out.push_str(&format!("[!div {args}]\n"));
+                blocks(a, bs, out);
+            }
+            Block::Code { lang, code, .. } => {
+                out.push_str(lang.as_deref().unwrap_or(""));
+                out.push('\n');
+                out.push_str(code);
+            }
+            Block::Html { html, .. } => out.push_str(html),
+            Block::ThematicBreak { .. } => {}
+            Block::DocfxImage { link, kind, alt, .. } => {
+                out.push_str(&format!(
+                    ":::image type={} source={} alt-text={alt}:::",
+                    kind.as_deref().unwrap_or(""),
+                    a.link(*link).dest
+                ));
+            }
+            Block::Video { url, .. } => out.push_str(&format!("[!VIDEO {url}]")),
+            Block::Include { include, .. } => {
+                if let Some(i) = a.includes.get(*include) {
+                    out.push_str(&format!("[!INCLUDE[{}]({})]", i.title, i.path));
+                }
+            }
+        }
+    }
+
+    pub(super) fn inlines(a: &Article, list: &[Inline], out: &mut String) {
+        for i in list {
+            match i {
+                Inline::Text { text, .. } => out.push_str(text),
+                Inline::Code { code, .. } => out.push_str(code),
+                Inline::Strong { children, .. }
+                | Inline::Emphasis { children, .. }
+                | Inline::Strikethrough { children, .. } => inlines(a, children, out),
+                Inline::Link { link, children, .. } => {
+                    inlines(a, children, out);
+                    out.push_str(&format!(" ({}) ", a.link(*link).dest));
+                }
+                Inline::Image { link, alt, .. } => out.push_str(&format!("![{alt}]({})", a.link(*link).dest)),
+                Inline::LineBreak { .. } | Inline::SoftBreak { .. } => out.push(' '),
+                Inline::Html { html, .. } => out.push_str(html),
+                Inline::FootnoteRef { label, .. } => out.push_str(&format!("[^{label}]")),
+            }
+        }
     }
 }

@@ -1,1 +1,458 @@
-//! (in progress)
+//! Resolving every link of every article against the whole knowledge base.
+//!
+//! **Invariant:** resolution is O(links): every lookup goes through an index built once.
+//! **Invariant:** nothing here reads the file system; `load` recorded every path that exists.
+
+use crate::config::AbsoluteLinks;
+use crate::diag::{Code, Diagnostic};
+use crate::load::{Content, join_relative};
+use crate::model::{Article, ArticleId, LinkRole, LinkTarget, SectionId, SectionRef};
+use crate::nav::Nav;
+use crate::source::{FileId, Span};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Where a link goes, once resolved. A resolved link is not a string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Resolved {
+    /// An article, and the section its fragment names (`None` for the top of the article).
+    Article {
+        article: ArticleId,
+        section: Option<SectionId>,
+        fragment: Option<String>,
+    },
+    /// A file that is not an article: an image, a download, a Markdown include or TOC.
+    File {
+        path: String,
+    },
+    External {
+        url: String,
+    },
+    Mailto {
+        address: String,
+    },
+    /// Not checked, by rule: a site-absolute link outside the content root, a DocFX tab link.
+    Unchecked {
+        reason: &'static str,
+    },
+    /// Broken; a diagnostic says why.
+    Broken,
+}
+
+/// Lookup tables over the whole knowledge base.
+pub struct Index<'a> {
+    content: &'a Content,
+    articles: &'a [Article],
+    by_path: HashMap<&'a str, ArticleId>,
+    by_lower_path: HashMap<String, ArticleId>,
+    by_guid: HashMap<&'a str, Vec<ArticleId>>,
+    /// Per article: anchor id → section, and lower-cased id → id as written.
+    anchors: Vec<AnchorSet<'a>>,
+}
+
+struct AnchorSet<'a> {
+    exact: HashMap<&'a str, Option<SectionId>>,
+    lower: HashMap<String, &'a str>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(content: &'a Content, articles: &'a [Article]) -> Index<'a> {
+        let mut by_path = HashMap::new();
+        let mut by_lower_path = HashMap::new();
+        let mut by_guid: HashMap<&str, Vec<ArticleId>> = HashMap::new();
+        let mut anchors = Vec::with_capacity(articles.len());
+        for (i, a) in articles.iter().enumerate() {
+            let id = ArticleId(i as u32);
+            by_path.insert(a.rel_path.as_str(), id);
+            by_lower_path.entry(a.rel_path.to_lowercase()).or_insert(id);
+            if let Some(g) = &a.meta.assetid {
+                by_guid.entry(g.as_str()).or_default().push(id);
+            }
+            let mut exact = HashMap::with_capacity(a.anchors.len());
+            let mut lower = HashMap::with_capacity(a.anchors.len());
+            for anchor in &a.anchors {
+                exact.entry(anchor.id.as_str()).or_insert(anchor.section);
+                lower.entry(anchor.id.to_lowercase()).or_insert(anchor.id.as_str());
+            }
+            anchors.push(AnchorSet { exact, lower });
+        }
+        Index { content, articles, by_path, by_lower_path, by_guid, anchors }
+    }
+
+    /// The articles claiming an `ms.assetid`.
+    pub fn by_guid(&self, guid: &str) -> &[ArticleId] {
+        self.by_guid.get(guid).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The outcome of resolving a whole knowledge base.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// `links[article][link]`, parallel to each article's links.
+    pub links: Vec<Vec<Resolved>>,
+    /// Per navigation file, parallel to `Nav::links()`.
+    pub nav_links: Vec<Vec<Resolved>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Resolves every link, and fills in the procedure section of each troubleshooting entry.
+pub fn resolve(
+    articles: &mut [Article],
+    navs: &[Nav],
+    content: &Content,
+    absolute: AbsoluteLinks,
+) -> Resolution {
+    let (links, nav_links, diagnostics) = {
+        let index = Index::new(content, articles);
+        let per_article: Vec<(Vec<Resolved>, Vec<Diagnostic>)> = articles
+            .par_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let mut diags = Vec::new();
+                let from = ArticleId(i as u32);
+                let resolved = a
+                    .links
+                    .iter()
+                    .map(|l| {
+                        let ctx = LinkCtx {
+                            from: Some(from),
+                            base: l.base,
+                            role: l.role,
+                            span: l.dest_span,
+                            dest: &l.dest,
+                        };
+                        resolve_target(&index, &ctx, &l.target, absolute, &mut diags)
+                    })
+                    .collect();
+                (resolved, diags)
+            })
+            .collect();
+        let mut diagnostics = Vec::new();
+        let mut links = Vec::with_capacity(per_article.len());
+        for (r, d) in per_article {
+            links.push(r);
+            diagnostics.extend(d);
+        }
+        let mut nav_links = Vec::with_capacity(navs.len());
+        for nav in navs {
+            let resolved = nav
+                .links()
+                .into_iter()
+                .map(|l| {
+                    let ctx = LinkCtx {
+                        from: None,
+                        base: nav.file,
+                        role: LinkRole::Link,
+                        span: l.span,
+                        dest: &l.dest,
+                    };
+                    resolve_target(&index, &ctx, &l.target, absolute, &mut diagnostics)
+                })
+                .collect();
+            nav_links.push(resolved);
+        }
+        (links, nav_links, diagnostics)
+    };
+    for (i, article) in articles.iter_mut().enumerate() {
+        for entry in &mut article.troubleshooting {
+            entry.procedure = entry.resolution_links.iter().find_map(|l| match links[i].get(l.0 as usize) {
+                Some(Resolved::Article { article, section: Some(section), fragment: Some(_) }) => {
+                    Some(SectionRef { article: *article, section: *section })
+                }
+                _ => None,
+            });
+        }
+    }
+    Resolution { links, nav_links, diagnostics }
+}
+
+struct LinkCtx<'s> {
+    /// The article the link is in (`None` for navigation files).
+    from: Option<ArticleId>,
+    /// The file whose folder relative paths start from.
+    base: FileId,
+    role: LinkRole,
+    span: Span,
+    dest: &'s str,
+}
+
+fn is_image(role: LinkRole) -> bool {
+    matches!(role, LinkRole::Image | LinkRole::HtmlImage)
+}
+
+fn resolve_target(
+    index: &Index<'_>,
+    ctx: &LinkCtx<'_>,
+    target: &LinkTarget,
+    absolute: AbsoluteLinks,
+    diags: &mut Vec<Diagnostic>,
+) -> Resolved {
+    let base_path = &index.content.sources.get(ctx.base).rel_path;
+    match target {
+        LinkTarget::Empty => {
+            diags.push(
+                Diagnostic::new(Code::EmptyLink, ctx.span, "link has an empty destination")
+                    .with_label("empty"),
+            );
+            Resolved::Broken
+        }
+        LinkTarget::External { url } => Resolved::External { url: url.clone() },
+        LinkTarget::Mailto { address } => Resolved::Mailto { address: address.clone() },
+        LinkTarget::Unsafe { scheme } => {
+            diags.push(
+                Diagnostic::new(
+                    Code::UnsafeUrl,
+                    ctx.span,
+                    format!("`{scheme}:` URLs are not allowed in links"),
+                )
+                .with_label("unsafe URL")
+                .with_note("such URLs can run script in the reader's browser"),
+            );
+            Resolved::Broken
+        }
+        LinkTarget::Fragment { fragment } => match ctx.from {
+            Some(article) => check_anchor(index, ctx, article, fragment, diags),
+            None => Resolved::Unchecked { reason: "fragment in navigation" },
+        },
+        LinkTarget::Article { path, fragment } | LinkTarget::Asset { path, fragment } => {
+            let Some(joined) = join_relative(base_path, path) else {
+                diags.push(outside_root(ctx));
+                return Resolved::Broken;
+            };
+            resolve_path(index, ctx, &joined, fragment.as_deref(), diags).unwrap_or_else(|| {
+                diags.push(missing(ctx, &joined));
+                Resolved::Broken
+            })
+        }
+        LinkTarget::AssetId { guid, fragment } => {
+            let file_name = ctx.dest.split(['#', '?']).next().unwrap_or("");
+            if let Some(joined) = join_relative(base_path, &crate::parse::link::percent_decode(file_name))
+                && index.content.paths.contains(&joined)
+            {
+                return resolve_path(index, ctx, &joined, fragment.as_deref(), diags)
+                    .unwrap_or(Resolved::Broken);
+            }
+            let claims = index.by_guid(guid.as_str());
+            let from_locale = ctx.from.map(|a| index.articles[a.0 as usize].locale.as_str());
+            let chosen = claims
+                .iter()
+                .find(|&&a| Some(index.articles[a.0 as usize].locale.as_str()) == from_locale)
+                .or_else(|| claims.first());
+            match chosen {
+                Some(&article) => match fragment {
+                    Some(f) => check_anchor(index, ctx, article, f, diags),
+                    None => Resolved::Article { article, section: None, fragment: None },
+                },
+                None => {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::MissingFile,
+                            ctx.span,
+                            format!("no article has `ms.assetid: {}`", guid.as_str()),
+                        )
+                        .with_label("no such article")
+                        .with_note("a link to `<guid>.md` names an article by its `ms.assetid`"),
+                    );
+                    Resolved::Broken
+                }
+            }
+        }
+        LinkTarget::SiteAbsolute { path, fragment } => {
+            let rel = path.trim_start_matches('/');
+            if let Some(r) = resolve_path(index, ctx, rel, fragment.as_deref(), diags) {
+                return r;
+            }
+            match absolute {
+                AbsoluteLinks::Ignore => Resolved::Unchecked { reason: "site-absolute" },
+                AbsoluteLinks::Warn | AbsoluteLinks::Error => {
+                    let mut d = Diagnostic::new(
+                        Code::MissingAbsolute,
+                        ctx.span,
+                        format!("`{path}` does not exist in the content root"),
+                    )
+                    .with_label("not found");
+                    if absolute == AbsoluteLinks::Warn {
+                        d.severity = crate::diag::Severity::Warning;
+                    }
+                    diags.push(d);
+                    Resolved::Broken
+                }
+            }
+        }
+    }
+}
+
+/// Resolves a content-relative path (exact, then folder index, then ignoring case). `None` when
+/// nothing matches.
+fn resolve_path(
+    index: &Index<'_>,
+    ctx: &LinkCtx<'_>,
+    path: &str,
+    fragment: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Resolved> {
+    let content = index.content;
+    let path = path.trim_end_matches('/');
+    let mut exact = |p: &str| -> Option<Resolved> {
+        if let Some(&article) = index.by_path.get(p) {
+            return Some(match fragment {
+                Some(f) => check_anchor(index, ctx, article, f, diags),
+                None => Resolved::Article { article, section: None, fragment: None },
+            });
+        }
+        None
+    };
+    if let Some(r) = exact(path) {
+        return Some(r);
+    }
+    if content.paths.contains(path) {
+        if content.dirs.contains(path) {
+            let idx = if path.is_empty() { "index.md".to_string() } else { format!("{path}/index.md") };
+            return exact(&idx).or(Some(Resolved::File { path: path.to_string() }));
+        }
+        return Some(Resolved::File { path: path.to_string() });
+    }
+    // Case-insensitive fallback: it works on Windows and macOS, breaks on Linux web servers.
+    let lower = path.to_lowercase();
+    let found = index
+        .by_lower_path
+        .get(&lower)
+        .map(|&a| index.articles[a.0 as usize].rel_path.clone())
+        .or_else(|| content.paths_by_lowercase.get(&lower).and_then(|v| v.first().cloned()))?;
+    diags.push(
+        Diagnostic::new(
+            Code::CaseMismatch,
+            ctx.span,
+            format!("`{path}` matches `{found}` only when letter case is ignored"),
+        )
+        .with_label("letter case differs")
+        .with_help(format!("write `{found}`"))
+        .with_note("case-insensitive file systems hide this; Linux web servers return 404"),
+    );
+    if let Some(&article) = index.by_path.get(found.as_str()) {
+        return Some(match fragment {
+            Some(f) => check_anchor(index, ctx, article, f, diags),
+            None => Resolved::Article { article, section: None, fragment: None },
+        });
+    }
+    Some(Resolved::File { path: found })
+}
+
+fn check_anchor(
+    index: &Index<'_>,
+    ctx: &LinkCtx<'_>,
+    article: ArticleId,
+    fragment: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Resolved {
+    let fragment_owned = Some(fragment.to_string());
+    if fragment.is_empty() {
+        return Resolved::Article { article, section: None, fragment: None };
+    }
+    if fragment.starts_with("tab/") {
+        return Resolved::Unchecked { reason: "tab link" };
+    }
+    let set = &index.anchors[article.0 as usize];
+    if let Some(&section) = set.exact.get(fragment) {
+        return Resolved::Article { article, section, fragment: fragment_owned };
+    }
+    let target = &index.articles[article.0 as usize];
+    if let Some(&found) = set.lower.get(&fragment.to_lowercase()) {
+        diags.push(
+            Diagnostic::new(
+                Code::CaseMismatch,
+                ctx.span,
+                format!("anchor `#{fragment}` matches `#{found}` only when letter case is ignored"),
+            )
+            .with_label("letter case differs")
+            .with_help(format!("write `#{found}`"))
+            .with_note("browsers match fragments case-sensitively"),
+        );
+        let section = set.exact.get(found).copied().flatten();
+        return Resolved::Article { article, section, fragment: Some(found.to_string()) };
+    }
+    let mut d = Diagnostic::new(
+        Code::MissingAnchor,
+        ctx.span,
+        format!("`{}` has no anchor `#{fragment}`", target.rel_path),
+    )
+    .with_label("no such anchor");
+    if let Some(best) = suggest(fragment, set.exact.keys().copied()) {
+        d = d.with_help(format!("a similar anchor exists: `#{best}`"));
+    }
+    diags.push(d);
+    Resolved::Broken
+}
+
+/// The closest anchor by edit distance (at most a third of the fragment's length, and at most 3).
+pub fn suggest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (wanted.chars().count() / 3).clamp(1, 3);
+    let wanted_lower = wanted.to_lowercase();
+    candidates
+        .map(|c| (edit_distance(&wanted_lower, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment), since
+/// transposed letters are the commonest typo in hand-written anchors.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+fn outside_root(ctx: &LinkCtx<'_>) -> Diagnostic {
+    Diagnostic::new(
+        Code::LinkOutsideRoot,
+        ctx.span,
+        format!("`{}` points outside the content root", ctx.dest),
+    )
+    .with_label("outside the content root")
+    .with_note("kbc never reads files outside the content root")
+}
+
+fn missing(ctx: &LinkCtx<'_>, joined: &str) -> Diagnostic {
+    let (code, what) =
+        if is_image(ctx.role) { (Code::MissingImage, "image") } else { (Code::MissingFile, "file") };
+    Diagnostic::new(code, ctx.span, format!("{what} `{joined}` does not exist"))
+        .with_label(format!("no such {what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_by_edit_distance() {
+        let anchors = ["__add_a_firewall", "__update_dns_service", "__top"];
+        assert_eq!(suggest("__add_a_firewal", anchors.iter().copied()), Some("__add_a_firewall"));
+        assert_eq!(suggest("__tpo", anchors.iter().copied()), Some("__top"));
+        assert_eq!(suggest("completely-else", anchors.iter().copied()), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+    }
+}

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 pub struct FileId(pub u32);
 
 /// A byte range in one source file.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
@@ -24,11 +24,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, range: Range<usize>) -> Span {
-        Span {
-            file,
-            start: clamp_u32(range.start),
-            end: clamp_u32(range.end.max(range.start)),
-        }
+        Span { file, start: clamp_u32(range.start), end: clamp_u32(range.end.max(range.start)) }
     }
 
     pub fn range(self) -> Range<usize> {
@@ -40,15 +36,18 @@ impl Span {
         if self.file != other.file {
             return self;
         }
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     pub fn is_empty(self) -> bool {
         self.start == self.end
+    }
+}
+
+/// Serialised compactly as `"file:start..end"`: the model dump is for people and snapshots.
+impl serde::Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}:{}..{}", self.file.0, self.start, self.end))
     }
 }
 
@@ -85,13 +84,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(rel_path: String, disk_path: PathBuf, text: String, had_bom: bool) -> SourceFile {
-        SourceFile {
-            rel_path,
-            disk_path,
-            text,
-            had_bom,
-            line_starts: OnceLock::new(),
-        }
+        SourceFile { rel_path, disk_path, text, had_bom, line_starts: OnceLock::new() }
     }
 
     fn line_starts(&self) -> &[u32] {
@@ -120,10 +113,7 @@ impl SourceFile {
             end -= 1;
         }
         let col = self.text[line_start..end].chars().count() + 1;
-        LineCol {
-            line: clamp_u32(line_idx + 1),
-            col: clamp_u32(col),
-        }
+        LineCol { line: clamp_u32(line_idx + 1), col: clamp_u32(col) }
     }
 
     /// The byte range of the 1-based line `line`, without its line terminator.
@@ -169,10 +159,7 @@ impl SourceMap {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(clamp_u32(i)), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(clamp_u32(i)), f))
     }
 
     pub fn len(&self) -> usize {
@@ -184,9 +171,7 @@ impl SourceMap {
     }
 
     pub fn find(&self, rel_path: &str) -> Option<FileId> {
-        self.iter()
-            .find(|(_, f)| f.rel_path == rel_path)
-            .map(|(id, _)| id)
+        self.iter().find(|(_, f)| f.rel_path == rel_path).map(|(id, _)| id)
     }
 
     pub fn line_col(&self, span: Span) -> LineCol {

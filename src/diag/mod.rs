@@ -180,10 +180,7 @@ impl Diagnostic {
     }
 
     pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.secondary.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.secondary.push(Label { span, message: message.into() });
         self
     }
 }
@@ -193,9 +190,7 @@ pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
         let ka = a.span.map(|s| (s.file, s.start, s.end));
         let kb = b.span.map(|s| (s.file, s.start, s.end));
-        ka.cmp(&kb)
-            .then(a.code.cmp(&b.code))
-            .then_with(|| a.message.cmp(&b.message))
+        ka.cmp(&kb).then(a.code.cmp(&b.code)).then_with(|| a.message.cmp(&b.message))
     });
 }
 
@@ -207,11 +202,7 @@ mod tests {
     fn code_names_round_trip_and_are_kebab_case() {
         for &code in Code::ALL {
             assert_eq!(Code::from_name(code.name()), Some(code));
-            assert!(
-                code.name()
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
-            );
+            assert!(code.name().chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()));
             assert!(!code.description().is_empty());
         }
     }

@@ -15,26 +15,18 @@ pub fn classify(dest: &str) -> LinkTarget {
         let lower = scheme.to_ascii_lowercase();
         return match lower.as_str() {
             "javascript" | "vbscript" | "data" => LinkTarget::Unsafe { scheme: lower },
-            "mailto" => LinkTarget::Mailto {
-                address: dest[scheme.len() + 1..].to_string(),
-            },
-            _ => LinkTarget::External {
-                url: dest.to_string(),
-            },
+            "mailto" => LinkTarget::Mailto { address: dest[scheme.len() + 1..].to_string() },
+            _ => LinkTarget::External { url: dest.to_string() },
         };
     }
     if dest.starts_with("//") {
-        return LinkTarget::External {
-            url: dest.to_string(),
-        };
+        return LinkTarget::External { url: dest.to_string() };
     }
     let (path_and_query, fragment) = match dest.split_once('#') {
         Some((p, f)) => (p, Some(percent_decode(f))),
         None => (dest, None),
     };
-    let path = path_and_query
-        .split_once('?')
-        .map_or(path_and_query, |(p, _)| p);
+    let path = path_and_query.split_once('?').map_or(path_and_query, |(p, _)| p);
     let path = percent_decode(&path.replace('\\', "/"));
     if path.is_empty() {
         return match fragment {
@@ -72,9 +64,7 @@ fn scheme_of(dest: &str) -> Option<&str> {
     if !first.is_ascii_alphabetic() || scheme.len() < 2 {
         return None;
     }
-    chars
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        .then_some(scheme)
+    chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')).then_some(scheme)
 }
 
 /// Decodes `%XX` escapes; invalid escapes and invalid UTF-8 results are kept as written.
@@ -128,70 +118,24 @@ mod tests {
         );
         assert_eq!(
             classify("../a%20b/x.md?tabs=win#Sec"),
-            LinkTarget::Article {
-                path: "../a b/x.md".into(),
-                fragment: frag("Sec")
-            }
+            LinkTarget::Article { path: "../a b/x.md".into(), fragment: frag("Sec") }
         );
-        assert_eq!(
-            classify("#__top"),
-            LinkTarget::Fragment {
-                fragment: "__top".into()
-            }
-        );
+        assert_eq!(classify("#__top"), LinkTarget::Fragment { fragment: "__top".into() });
         assert_eq!(
             classify("../images/a.png"),
-            LinkTarget::Asset {
-                path: "../images/a.png".into(),
-                fragment: None
-            }
+            LinkTarget::Asset { path: "../images/a.png".into(), fragment: None }
         );
         assert_eq!(
             classify("/skype/x"),
-            LinkTarget::SiteAbsolute {
-                path: "/skype/x".into(),
-                fragment: None
-            }
+            LinkTarget::SiteAbsolute { path: "/skype/x".into(), fragment: None }
         );
-        assert_eq!(
-            classify("https://x.y/?a#b"),
-            LinkTarget::External {
-                url: "https://x.y/?a#b".into()
-            }
-        );
-        assert_eq!(
-            classify("//cdn.x/y"),
-            LinkTarget::External {
-                url: "//cdn.x/y".into()
-            }
-        );
-        assert_eq!(
-            classify("JavaScript:alert(1)"),
-            LinkTarget::Unsafe {
-                scheme: "javascript".into()
-            }
-        );
-        assert_eq!(
-            classify("mailto:a@b.c"),
-            LinkTarget::Mailto {
-                address: "a@b.c".into()
-            }
-        );
+        assert_eq!(classify("https://x.y/?a#b"), LinkTarget::External { url: "https://x.y/?a#b".into() });
+        assert_eq!(classify("//cdn.x/y"), LinkTarget::External { url: "//cdn.x/y".into() });
+        assert_eq!(classify("JavaScript:alert(1)"), LinkTarget::Unsafe { scheme: "javascript".into() });
+        assert_eq!(classify("mailto:a@b.c"), LinkTarget::Mailto { address: "a@b.c".into() });
         assert_eq!(classify("  "), LinkTarget::Empty);
-        assert_eq!(
-            classify("C:\\x.md"),
-            LinkTarget::Article {
-                path: "C:/x.md".into(),
-                fragment: None
-            }
-        );
-        assert_eq!(
-            classify("a.MD"),
-            LinkTarget::Article {
-                path: "a.MD".into(),
-                fragment: None
-            }
-        );
+        assert_eq!(classify("C:\\x.md"), LinkTarget::Article { path: "C:/x.md".into(), fragment: None });
+        assert_eq!(classify("a.MD"), LinkTarget::Article { path: "a.MD".into(), fragment: None });
     }
 
     #[test]

@@ -1,6 +1,47 @@
-//! Markdown → model. The one place that decides pulldown-cmark options and recognises DocFX extensions.
+//! Markdown → model. The one place that decides pulldown-cmark options and recognises DocFX
+//! extensions over the event stream.
+//!
+//! **Invariant:** parsing never fails. Bad content becomes diagnostics next to a best-effort model.
+//! **Invariant:** `parse` does no IO; included files come from the [`SourceMap`] that `load` filled.
 
+mod builder;
+mod events;
 pub mod front_matter;
 pub mod html;
 pub mod link;
+mod procedure;
 pub mod slug;
+mod troubleshoot;
+
+pub use builder::plain_text;
+pub use events::{Ev, EvKind, IncludeContext, MAX_INCLUDE_DEPTH};
+
+use crate::diag::Diagnostic;
+use crate::model::Article;
+use crate::source::{FileId, SourceMap};
+use pulldown_cmark::Options;
+
+/// The Markdown dialect kbc reads: CommonMark plus GFM tables, alerts, task lists, strikethrough,
+/// footnotes and `{#id}` heading attributes. No smart punctuation (text must stay as written) and no
+/// math (`$` is common in PowerShell samples).
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Everything `parse_article` needs besides the file itself.
+pub struct ParseInput<'a> {
+    pub sources: &'a SourceMap,
+    pub includes: &'a IncludeContext<'a>,
+    /// Locale to use when the front matter names none.
+    pub default_locale: &'a str,
+}
+
+/// Parses one article (with its includes expanded) into the model.
+pub fn parse_article(input: &ParseInput<'_>, file: FileId) -> (Article, Vec<Diagnostic>) {
+    builder::build_article(input, file)
+}

@@ -1,1 +1,3 @@
-//! Renderers: read the resolved model, write outputs.
+//! Renderers: pure functions from the resolved model to files. They never re-parse Markdown.
+
+pub mod model;

@@ -1,0 +1,109 @@
+//! `kbc build` and `kbc check`.
+
+use super::{CheckArgs, Exit, Ui};
+use kbc::Book;
+use kbc::config::Config;
+use kbc::diag::Severity;
+use kbc::diag::render::{self, Format, RenderOptions};
+use std::path::Path;
+use std::time::Instant;
+
+pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bool) -> Exit {
+    let started = Instant::now();
+    let dir = match std::path::absolute(dir) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: cannot use `{}`: {e}", dir.display());
+            return Exit::Failure;
+        }
+    };
+    let mut config = match Config::load(&dir) {
+        Ok(c) => c,
+        Err(e) => {
+            let text = e.text.as_deref().unwrap_or("");
+            let path = e.path.display().to_string();
+            eprint!(
+                "{}",
+                render::render_standalone(
+                    Severity::Error,
+                    &e.message,
+                    &path,
+                    text,
+                    e.range.clone(),
+                    "",
+                    ui.color
+                )
+            );
+            return Exit::Failure;
+        }
+    };
+    if args.deny_warnings {
+        config.check.deny_warnings = true;
+    }
+    if let Some(dest) = dest {
+        config.build.build_dir = std::path::absolute(dest).unwrap_or_else(|_| dest.to_path_buf());
+    }
+    let book = match Book::load(config) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Failure;
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown: Vec<_> = book
+        .diagnostics
+        .iter()
+        .filter(|d| match d.severity {
+            Severity::Error => true,
+            Severity::Warning => !ui.quiet,
+            Severity::Note => ui.verbose,
+        })
+        .cloned()
+        .collect();
+    let opts = RenderOptions { format: args.format, color: ui.color, cwd: &cwd };
+    let text = render::render(&shown, &book.content.sources, &opts);
+    match args.format {
+        // Machine formats go to stdout so they can be piped; people read stderr.
+        Format::Json | Format::Sarif | Format::Github => print!("{text}"),
+        Format::Human => eprint!("{text}"),
+    }
+    let errors = book.count(Severity::Error);
+    let mut failed = false;
+    if write && errors == 0 {
+        let dest = book.config.build.build_dir.clone();
+        match kbc::output::publish(&dest, |out| kbc::render::model::write(&book, out)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                eprintln!("error: writing the build failed, `{}` is unchanged: {e}", dest.display());
+                failed = true;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    } else if write {
+        eprintln!(
+            "note: the content has errors; `{}` was left unchanged",
+            book.config.build.build_dir.display()
+        );
+    }
+    if !ui.quiet && args.format == Format::Human {
+        let summary = render::summary(
+            errors,
+            book.count(Severity::Warning),
+            book.count(Severity::Note),
+            book.articles.len(),
+            started.elapsed(),
+        );
+        eprintln!("{summary}");
+    }
+    if failed {
+        Exit::Failure
+    } else if errors > 0 {
+        Exit::ContentErrors
+    } else {
+        Exit::Success
+    }
+}

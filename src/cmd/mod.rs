@@ -1,0 +1,33 @@
+//! Subcommands: glue between the command line and the library.
+
+pub mod build;
+pub mod init;
+
+use kbc::diag::render::Format;
+
+/// Exit codes, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    /// The content has errors.
+    ContentErrors = 1,
+    /// Usage, configuration or IO failure.
+    Failure = 2,
+}
+
+/// How to talk to the person at the terminal.
+pub struct Ui {
+    pub quiet: bool,
+    pub verbose: bool,
+    pub color: bool,
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Output format for diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Treat every warning as an error.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}

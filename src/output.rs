@@ -1,0 +1,113 @@
+//! Writing a build directory without ever losing the previous one.
+//!
+//! The build is written into a temporary folder beside the destination and swapped in only when
+//! every renderer succeeded. kbc only deletes folders that carry its marker file, so `--dest`
+//! pointed at someone's documents is refused instead of wiped.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Marks a folder as a kbc build output that kbc may replace.
+pub const MARKER: &str = ".kbc-build";
+
+#[derive(Debug)]
+pub enum OutputError {
+    /// The destination exists, is not empty, and was not made by kbc.
+    NotOurs(PathBuf),
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputError::NotOurs(p) => write!(
+                f,
+                "refusing to replace `{}`: it is not empty and was not created by kbc (no `{MARKER}` file); choose another --dest or remove it yourself",
+                p.display()
+            ),
+            OutputError::Io { path, error } => write!(f, "cannot write `{}`: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |error| OutputError::Io { path: path.to_path_buf(), error }
+}
+
+/// Runs `write` into a fresh temporary folder, then atomically replaces `dest` with it. On any
+/// error the temporary folder is removed and `dest` is left exactly as it was.
+pub fn publish<E>(
+    dest: &Path,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<Result<(), E>, OutputError> {
+    let owned = match std::fs::read_dir(dest) {
+        Ok(mut entries) => entries.next().is_none() || dest.join(MARKER).is_file(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+        Err(error) => return Err(OutputError::Io { path: dest.to_path_buf(), error }),
+    };
+    if !owned {
+        return Err(OutputError::NotOurs(dest.to_path_buf()));
+    }
+    let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    let name = dest.file_name().map_or_else(|| "book".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.kbc-tmp-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.kbc-old-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+    std::fs::write(tmp.join(MARKER), "kbc build output; kbc may delete this folder\n")
+        .map_err(io_err(&tmp))?;
+    if let Err(e) = write(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Ok(Err(e));
+    }
+    let had_old = dest.exists();
+    if had_old {
+        std::fs::rename(dest, &old).map_err(io_err(dest))?;
+    }
+    if let Err(error) = std::fs::rename(&tmp, dest) {
+        // Put the previous build back.
+        if had_old {
+            let _ = std::fs::rename(&old, dest);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(OutputError::Io { path: dest.to_path_buf(), error });
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_only_its_own_output_and_keeps_it_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        publish(&dest, |p| std::fs::write(p.join("a.txt"), "1")).unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("a.txt")).unwrap(), "1");
+        // A failing build leaves the previous output untouched.
+        let r = publish(&dest, |p| {
+            std::fs::write(p.join("a.txt"), "2")?;
+            Err::<(), io::Error>(io::Error::other("boom"))
+        });
+        assert!(r.unwrap().is_err());
+        assert_eq!(std::fs::read_to_string(dest.join("a.txt")).unwrap(), "1");
+        // A folder kbc did not make is refused.
+        let foreign = dir.path().join("docs");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("precious.txt"), "x").unwrap();
+        assert!(matches!(publish(&foreign, |_| Ok::<(), io::Error>(())), Err(OutputError::NotOurs(_))));
+        assert!(foreign.join("precious.txt").exists());
+    }
+}

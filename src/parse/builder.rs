@@ -1,0 +1,909 @@
+//! Builds an [`Article`] from the expanded event stream.
+
+use super::events::{self, Ev, EvKind, dest_span_in};
+use super::link::classify;
+use super::slug::Slugger;
+use super::{ParseInput, front_matter, html, procedure, troubleshoot};
+use crate::diag::{Code, Diagnostic};
+use crate::model::*;
+use crate::source::{FileId, SourceMap, Span};
+use pulldown_cmark::{CodeBlockKind, Event, LinkType, Tag};
+
+pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, Vec<Diagnostic>) {
+    let sources = input.sources;
+    let src = sources.get(file);
+    let fm = front_matter::parse(file, &src.text);
+    let mut diags = fm.diagnostics;
+    let stream = events::stream(sources, input.includes, file, fm.body_start);
+    diags.extend(stream.diagnostics);
+
+    let mut b = Builder::new(sources, &stream.events);
+    b.run();
+    diags.append(&mut b.diags);
+
+    let meta = fm.meta;
+    let rel_path = src.rel_path.clone();
+    let stem = rel_path.strip_suffix(".md").or_else(|| rel_path.strip_suffix(".MD")).unwrap_or(&rel_path);
+    let h1 = b.sections.iter().find(|s| s.level == 1 && !s.title.is_empty()).map(|s| s.title.clone());
+    let title = match h1.or_else(|| meta.title.clone().filter(|t| !t.trim().is_empty())) {
+        Some(t) => t,
+        None => {
+            let span = Span::new(file, fm.body_start..fm.body_start);
+            diags.push(
+                Diagnostic::new(Code::NoTitle, span, "article has no title")
+                    .with_help("add a `# Heading` or a `title:` in the front matter"),
+            );
+            stem.rsplit('/').next().unwrap_or(stem).to_string()
+        }
+    };
+    let id = meta.assetid.as_ref().map_or_else(|| stem.to_string(), |g| g.as_str().to_string());
+    let locale = meta
+        .locale
+        .as_deref()
+        .map_or_else(|| input.default_locale.to_string(), crate::load::normalize_locale);
+
+    let mut procedures = procedure::procedures(&b.preamble, None);
+    for (i, s) in b.sections.iter().enumerate() {
+        procedures.extend(procedure::procedures(&s.blocks, Some(SectionId(i as u32))));
+    }
+    let summary = first_paragraph(&b.preamble, &b.sections);
+    let mut entries = std::mem::take(&mut b.entries);
+    troubleshoot::group(&mut entries);
+
+    let article = Article {
+        id,
+        file,
+        rel_path,
+        locale,
+        meta,
+        title,
+        summary,
+        preamble: b.preamble,
+        sections: b.sections,
+        roots: b.roots,
+        anchors: b.anchors,
+        links: b.links,
+        includes: stream.includes,
+        troubleshooting: entries,
+        procedures,
+        alerts: b.alerts,
+        references: stream.references.into_iter().collect(),
+    };
+    (article, diags)
+}
+
+fn first_paragraph(preamble: &[Block], sections: &[Section]) -> Option<String> {
+    let lists = std::iter::once(preamble).chain(sections.iter().map(|s| s.blocks.as_slice()));
+    for blocks in lists {
+        for block in blocks {
+            if let Block::Paragraph { inlines, .. } = block {
+                let text = plain_text(inlines);
+                let text = text.trim();
+                if !text.is_empty() {
+                    return Some(text.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Plain text of inlines: text, code and image alt text; line breaks as spaces; no HTML.
+pub fn plain_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    push_plain(inlines, &mut out);
+    out
+}
+
+fn push_plain(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text { text, .. } => out.push_str(text),
+            Inline::Code { code, .. } => out.push_str(code),
+            Inline::Strong { children, .. }
+            | Inline::Emphasis { children, .. }
+            | Inline::Strikethrough { children, .. }
+            | Inline::Link { children, .. } => push_plain(children, out),
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::LineBreak { .. } | Inline::SoftBreak { .. } => out.push(' '),
+            Inline::Html { .. } | Inline::FootnoteRef { .. } => {}
+        }
+    }
+}
+
+struct Builder<'a, 'e> {
+    sources: &'a SourceMap,
+    evs: &'e [Ev<'a>],
+    pos: usize,
+    preamble: Vec<Block>,
+    sections: Vec<Section>,
+    roots: Vec<SectionId>,
+    /// Open sections, outermost first.
+    open: Vec<SectionId>,
+    anchors: Vec<Anchor>,
+    links: Vec<Link>,
+    entries: Vec<TroubleshootingEntry>,
+    alerts: Vec<AlertRef>,
+    tables: usize,
+    slugger: Slugger,
+    /// The section whose heading was the last block, so an anchor-only paragraph can join it.
+    after_heading: Option<SectionId>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a, 'e> Builder<'a, 'e> {
+    fn new(sources: &'a SourceMap, evs: &'e [Ev<'a>]) -> Self {
+        Builder {
+            sources,
+            evs,
+            pos: 0,
+            preamble: Vec::new(),
+            sections: Vec::new(),
+            roots: Vec::new(),
+            open: Vec::new(),
+            anchors: Vec::new(),
+            links: Vec::new(),
+            entries: Vec::new(),
+            alerts: Vec::new(),
+            tables: 0,
+            slugger: Slugger::new(),
+            after_heading: None,
+            diags: Vec::new(),
+        }
+    }
+
+    fn current(&self) -> Option<SectionId> {
+        self.open.last().copied()
+    }
+
+    fn peek(&self) -> Option<&'e Ev<'a>> {
+        self.evs.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<&'e Ev<'a>> {
+        let ev = self.evs.get(self.pos);
+        self.pos += 1;
+        ev
+    }
+
+    fn run(&mut self) {
+        while let Some(ev) = self.peek() {
+            if let EvKind::Md(Event::Start(Tag::Heading { .. })) = &ev.kind {
+                self.heading();
+                continue;
+            }
+            let anchors_before = self.anchors.len();
+            let Some(block) = self.block() else { continue };
+            if let Some(sid) = self.after_heading.take()
+                && is_anchor_only(&block)
+                && self.anchors.len() > anchors_before
+            {
+                let new: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
+                let section = &mut self.sections[sid.0 as usize];
+                let has_explicit = section.anchors.iter().any(|id| {
+                    self.anchors
+                        .iter()
+                        .any(|a| &a.id == id && a.kind == AnchorKind::Explicit && a.section == Some(sid))
+                });
+                if !has_explicit {
+                    section.id = new.first().cloned();
+                }
+                section.anchors.extend(new);
+                section.span = section.span.cover(block.span());
+                continue;
+            }
+            self.push_block(block);
+        }
+        self.finish_sections();
+    }
+
+    fn push_block(&mut self, block: Block) {
+        self.after_heading = None;
+        match self.current() {
+            Some(sid) => {
+                let section = &mut self.sections[sid.0 as usize];
+                section.span = section.span.cover(block.span());
+                section.blocks.push(block);
+            }
+            None => self.preamble.push(block),
+        }
+    }
+
+    fn finish_sections(&mut self) {
+        fold_containers(&mut self.preamble);
+        for s in &mut self.sections {
+            fold_containers(&mut s.blocks);
+        }
+        // A section's span covers its children's.
+        for i in (0..self.sections.len()).rev() {
+            if let Some(parent) = self.sections[i].parent {
+                let child = self.sections[i].span;
+                let p = &mut self.sections[parent.0 as usize];
+                p.span = p.span.cover(child);
+            }
+        }
+    }
+
+    fn heading(&mut self) {
+        let Some(ev) = self.next() else { return };
+        let EvKind::Md(Event::Start(Tag::Heading { level, id: attr_id, .. })) = &ev.kind else { return };
+        let level = *level as u8;
+        let span = ev.span;
+        while let Some(&top) = self.open.last() {
+            if self.sections[top.0 as usize].level >= level {
+                self.open.pop();
+            } else {
+                break;
+            }
+        }
+        let parent = self.current();
+        let sid = SectionId(self.sections.len() as u32);
+        self.sections.push(Section {
+            level,
+            heading: Vec::new(),
+            title: String::new(),
+            id: None,
+            anchors: Vec::new(),
+            blocks: Vec::new(),
+            parent,
+            children: Vec::new(),
+            heading_span: span,
+            span,
+        });
+        match parent {
+            Some(p) => self.sections[p.0 as usize].children.push(sid),
+            None => self.roots.push(sid),
+        }
+        self.open.push(sid);
+        let anchors_before = self.anchors.len();
+        let inlines = self.inlines_until_end();
+        let title = plain_text(&inlines).split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut ids: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
+        if let Some(attr) = attr_id {
+            self.add_anchor(attr.to_string(), AnchorKind::HeadingAttribute, span);
+            ids.push(attr.to_string());
+        }
+        let slug = self.slugger.slug(&title);
+        if !slug.is_empty() {
+            self.add_anchor(slug.clone(), AnchorKind::Slug, span);
+            ids.push(slug);
+        }
+        if title.is_empty() {
+            self.diags.push(
+                Diagnostic::new(Code::EmptyHeading, span, "heading has no text")
+                    .with_label("empty heading")
+                    .with_help("write the heading's text, or remove the heading"),
+            );
+        }
+        let section = &mut self.sections[sid.0 as usize];
+        section.id = ids.first().cloned();
+        section.anchors = ids;
+        section.heading = inlines;
+        section.title = title;
+        self.after_heading = Some(sid);
+    }
+
+    fn add_anchor(&mut self, id: String, kind: AnchorKind, span: Span) {
+        self.anchors.push(Anchor { id, kind, span, section: self.current() });
+    }
+
+    /// Parses one block starting at the current event. `None` when the events formed no block.
+    fn block(&mut self) -> Option<Block> {
+        let ev = self.next()?;
+        let span = ev.span;
+        let event = match &ev.kind {
+            EvKind::Include(index) => return Some(Block::Include { include: *index, span }),
+            EvKind::Md(e) => e,
+        };
+        match event {
+            Event::Start(tag) => Some(self.block_tag(tag, span)),
+            Event::Rule => Some(Block::ThematicBreak { span }),
+            Event::Html(h) => {
+                // An HTML event outside an HTML block does not happen; treat it as one.
+                self.scan_html(h, span);
+                Some(Block::Html { html: h.to_string(), span })
+            }
+            Event::End(_) => None,
+            _ => {
+                // Inline content at block level (a tight list item's text): an implicit paragraph.
+                self.pos -= 1;
+                let inlines = self.inlines_while_inline();
+                let span = cover_inlines(&inlines).unwrap_or(span);
+                Some(Block::Paragraph { inlines, span })
+            }
+        }
+    }
+
+    fn block_tag(&mut self, tag: &'e Tag<'a>, span: Span) -> Block {
+        match tag {
+            Tag::Paragraph => {
+                let inlines = self.inlines_until_end();
+                self.paragraph(inlines, span)
+            }
+            Tag::Heading { .. } => {
+                // A heading inside a container (block quote, list item): anchored, but no section.
+                let inlines = self.inlines_until_end();
+                let slug = self.slugger.slug(&plain_text(&inlines));
+                if !slug.is_empty() {
+                    self.add_anchor(slug, AnchorKind::Slug, span);
+                }
+                Block::Paragraph { inlines: vec![Inline::Strong { children: inlines, span }], span }
+            }
+            Tag::BlockQuote(kind) => {
+                let blocks = self.blocks_until_end();
+                match kind {
+                    Some(k) => {
+                        let kind = AlertKind::from_marker(&format!("{k:?}"));
+                        self.alert(kind, blocks, span)
+                    }
+                    None => self.block_quote(blocks, span),
+                }
+            }
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().map(|l| l.trim_matches(['{', '}', '.']).to_string())
+                    }
+                    CodeBlockKind::Indented => None,
+                };
+                let mut code = String::new();
+                while let Some(ev) = self.next() {
+                    match &ev.kind {
+                        EvKind::Md(Event::Text(t)) => code.push_str(t),
+                        EvKind::Md(Event::End(_)) => break,
+                        _ => {}
+                    }
+                }
+                Block::Code { lang: lang.filter(|l| !l.is_empty()), code, span }
+            }
+            Tag::HtmlBlock => {
+                let mut html = String::new();
+                let mut pieces = Vec::new();
+                while let Some(ev) = self.next() {
+                    match &ev.kind {
+                        EvKind::Md(Event::Html(h) | Event::Text(h)) => {
+                            pieces.push((html.len(), h.len(), ev.span));
+                            html.push_str(h);
+                        }
+                        EvKind::Md(Event::End(_)) => break,
+                        _ => {}
+                    }
+                }
+                self.scan_html_pieces(&html, &pieces);
+                Block::Html { html, span }
+            }
+            Tag::List(start) => {
+                let mut items = Vec::new();
+                while let Some(ev) = self.next() {
+                    match &ev.kind {
+                        EvKind::Md(Event::Start(Tag::Item)) => {
+                            let item_span = ev.span;
+                            let mut checked = None;
+                            if let Some(Ev { kind: EvKind::Md(Event::TaskListMarker(c)), .. }) = self.peek() {
+                                checked = Some(*c);
+                                self.pos += 1;
+                            }
+                            let blocks = self.blocks_until_end();
+                            items.push(ListItem { blocks, checked, span: item_span });
+                        }
+                        EvKind::Md(Event::End(_)) => break,
+                        _ => {}
+                    }
+                }
+                Block::List(List { start: *start, items, span })
+            }
+            Tag::FootnoteDefinition(label) => {
+                self.add_anchor(label.to_string(), AnchorKind::Footnote, span);
+                let blocks = self.blocks_until_end();
+                Block::FootnoteDefinition { label: label.to_string(), blocks, span }
+            }
+            Tag::Table(aligns) => self.table(aligns, span),
+            _ => {
+                // Tags kbc does not enable (definition lists, metadata): keep their content as blocks.
+                let blocks = self.blocks_until_end();
+                Block::BlockQuote { blocks, span }
+            }
+        }
+    }
+
+    fn blocks_until_end(&mut self) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        while let Some(ev) = self.peek() {
+            if let EvKind::Md(Event::End(_)) = ev.kind {
+                self.pos += 1;
+                break;
+            }
+            if let Some(b) = self.block() {
+                blocks.push(b);
+            }
+        }
+        fold_containers(&mut blocks);
+        blocks
+    }
+
+    fn paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
+        let raw = self.sources.get(span.file).slice(span).trim();
+        if let Some(rest) = raw.strip_prefix(":::") {
+            return self.docfx_colon_block(rest, inlines, span);
+        }
+        Block::Paragraph { inlines, span }
+    }
+
+    /// `:::image ...:::`, `:::zone pivot=".."`, `:::zone-end` and unknown `:::name`.
+    fn docfx_colon_block(&mut self, rest: &str, inlines: Vec<Inline>, span: Span) -> Block {
+        let first_line = rest.lines().next().unwrap_or("");
+        let name_len =
+            first_line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(first_line.len());
+        let name = first_line[..name_len].to_ascii_lowercase();
+        let args = first_line[name_len..].trim().trim_end_matches(":::").trim().to_string();
+        let kind = match name.as_str() {
+            "image" => return self.docfx_image(&args, inlines, span),
+            "zone" => ContainerKind::Zone,
+            "moniker" => ContainerKind::Moniker,
+            "row" => ContainerKind::Row,
+            "column" => ContainerKind::Column,
+            n if n.ends_with("-end") => return Block::Paragraph { inlines, span },
+            "no-loc" => return Block::Paragraph { inlines, span },
+            other => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownExtension,
+                        span,
+                        format!("unknown DocFX extension `:::{other}`"),
+                    )
+                    .with_label("kept as text"),
+                );
+                return Block::Paragraph { inlines, span };
+            }
+        };
+        Block::Container { kind, args, blocks: Vec::new(), span }
+    }
+
+    fn docfx_image(&mut self, args: &str, inlines: Vec<Inline>, span: Span) -> Block {
+        let tag_src = format!("<image {args}>");
+        let tags = html::tags(&tag_src);
+        let Some(tag) = tags.first() else { return Block::Paragraph { inlines, span } };
+        let get = |name: &str| tag.attr(name).and_then(|a| a.value.clone());
+        let Some(source) = get("source") else {
+            self.diags.push(
+                Diagnostic::new(Code::UnknownExtension, span, "`:::image` has no `source`")
+                    .with_label("kept as text"),
+            );
+            return Block::Paragraph { inlines, span };
+        };
+        let raw = self.sources.get(span.file).slice(span);
+        let dest_span = raw.find(&source).map_or(span, |p| {
+            Span::new(span.file, span.start as usize + p..span.start as usize + p + source.len())
+        });
+        let link = self.push_link(LinkRole::Image, &source, span, dest_span);
+        if let Some(lightbox) = get("lightbox") {
+            let dest_span = raw.rfind(&lightbox).map_or(span, |p| {
+                Span::new(span.file, span.start as usize + p..span.start as usize + p + lightbox.len())
+            });
+            self.push_link(LinkRole::Link, &lightbox, span, dest_span);
+        }
+        Block::DocfxImage { link, kind: get("type"), alt: get("alt-text").unwrap_or_default(), span }
+    }
+
+    fn alert(&mut self, kind: AlertKind, blocks: Vec<Block>, span: Span) -> Block {
+        let text = blocks_text(&blocks);
+        self.alerts.push(AlertRef { kind: kind.clone(), section: self.current(), text, span });
+        Block::Alert { kind, blocks, span }
+    }
+
+    /// A block quote whose first text is a DocFX marker `[!WORD ...]` is an alert, a `div` or a video.
+    fn block_quote(&mut self, mut blocks: Vec<Block>, span: Span) -> Block {
+        let Some(Block::Paragraph { inlines, .. }) = blocks.first_mut() else {
+            return Block::BlockQuote { blocks, span };
+        };
+        let Some(Inline::Text { text, .. }) = inlines.first() else {
+            return Block::BlockQuote { blocks, span };
+        };
+        let Some((word, args, marker_len)) = docfx_marker(text) else {
+            return Block::BlockQuote { blocks, span };
+        };
+        // Remove the marker (and the line break after it) from the first paragraph.
+        let rest = text[marker_len..].trim_start().to_string();
+        if rest.is_empty() {
+            inlines.remove(0);
+            if matches!(inlines.first(), Some(Inline::SoftBreak { .. } | Inline::LineBreak { .. })) {
+                inlines.remove(0);
+            }
+        } else if let Some(Inline::Text { text, .. }) = inlines.first_mut() {
+            *text = rest;
+        }
+        if inlines.is_empty() {
+            blocks.remove(0);
+        }
+        match word.to_ascii_lowercase().as_str() {
+            "div" => Block::Div { args, blocks, span },
+            "video" => Block::Video { url: args, span },
+            _ => self.alert(AlertKind::from_marker(&word), blocks, span),
+        }
+    }
+
+    fn table(&mut self, aligns: &[pulldown_cmark::Alignment], span: Span) -> Block {
+        let alignments = aligns
+            .iter()
+            .map(|a| match a {
+                pulldown_cmark::Alignment::None => Alignment::None,
+                pulldown_cmark::Alignment::Left => Alignment::Left,
+                pulldown_cmark::Alignment::Center => Alignment::Center,
+                pulldown_cmark::Alignment::Right => Alignment::Right,
+            })
+            .collect();
+        let mut header = TableRow { cells: Vec::new(), span };
+        let mut rows = Vec::new();
+        while let Some(ev) = self.next() {
+            match &ev.kind {
+                EvKind::Md(Event::Start(Tag::TableHead)) => header = self.table_row(ev.span),
+                EvKind::Md(Event::Start(Tag::TableRow)) => {
+                    let row = self.table_row(ev.span);
+                    rows.push(row);
+                }
+                EvKind::Md(Event::End(_)) => break,
+                _ => {}
+            }
+        }
+        let table = Table { alignments, header, rows, span };
+        let index = self.tables;
+        self.tables += 1;
+        self.entries.extend(troubleshoot::entries(&table, index, self.current()));
+        Block::Table(table)
+    }
+
+    fn table_row(&mut self, span: Span) -> TableRow {
+        let mut cells = Vec::new();
+        while let Some(ev) = self.next() {
+            match &ev.kind {
+                EvKind::Md(Event::Start(Tag::TableCell)) => {
+                    let cell_span = ev.span;
+                    let inlines = self.inlines_until_end();
+                    cells.push(TableCell { inlines, span: cell_span });
+                }
+                EvKind::Md(Event::End(_)) => break,
+                _ => {}
+            }
+        }
+        TableRow { cells, span }
+    }
+
+    /// Inlines up to the `End` that closes the current tag (consumed).
+    fn inlines_until_end(&mut self) -> Vec<Inline> {
+        let mut out = Vec::new();
+        while let Some(ev) = self.peek() {
+            if let EvKind::Md(Event::End(_)) = ev.kind {
+                self.pos += 1;
+                break;
+            }
+            self.pos += 1;
+            if let Some(inline) = self.inline(ev) {
+                out.push(inline);
+            }
+        }
+        out
+    }
+
+    /// Inlines up to the next block-level event (not consumed).
+    fn inlines_while_inline(&mut self) -> Vec<Inline> {
+        let mut out = Vec::new();
+        while let Some(ev) = self.peek() {
+            let EvKind::Md(e) = &ev.kind else { break };
+            if !is_inline(e) {
+                break;
+            }
+            self.pos += 1;
+            if let Some(inline) = self.inline(ev) {
+                out.push(inline);
+            }
+        }
+        out
+    }
+
+    fn inline(&mut self, ev: &'e Ev<'a>) -> Option<Inline> {
+        let span = ev.span;
+        let EvKind::Md(event) = &ev.kind else { return None };
+        Some(match event {
+            Event::Text(t) => Inline::Text { text: no_loc(t), span },
+            Event::Code(c) => Inline::Code { code: c.to_string(), span },
+            Event::InlineMath(t) | Event::DisplayMath(t) => Inline::Text { text: t.to_string(), span },
+            Event::SoftBreak => Inline::SoftBreak { span },
+            Event::HardBreak => Inline::LineBreak { span },
+            Event::FootnoteReference(label) => Inline::FootnoteRef { label: label.to_string(), span },
+            Event::InlineHtml(h) | Event::Html(h) => {
+                if html::is_line_break(h) {
+                    Inline::LineBreak { span }
+                } else {
+                    self.scan_html(h, span);
+                    Inline::Html { html: h.to_string(), span }
+                }
+            }
+            Event::TaskListMarker(_) | Event::Rule | Event::End(_) => return None,
+            Event::Start(tag) => match tag {
+                Tag::Emphasis => Inline::Emphasis { children: self.inlines_until_end(), span },
+                Tag::Strong => Inline::Strong { children: self.inlines_until_end(), span },
+                Tag::Strikethrough => Inline::Strikethrough { children: self.inlines_until_end(), span },
+                Tag::Link { link_type, dest_url, .. } => {
+                    let dest = if *link_type == LinkType::Email && !dest_url.starts_with("mailto:") {
+                        format!("mailto:{dest_url}")
+                    } else {
+                        dest_url.to_string()
+                    };
+                    let dest_span = self.dest_span(*link_type, span);
+                    let link = self.push_link(LinkRole::Link, &dest, span, dest_span);
+                    Inline::Link { link, children: self.inlines_until_end(), span }
+                }
+                Tag::Image { link_type, dest_url, .. } => {
+                    let dest_span = self.dest_span(*link_type, span);
+                    let link = self.push_link(LinkRole::Image, dest_url, span, dest_span);
+                    let alt = plain_text(&self.inlines_until_end());
+                    Inline::Image { link, alt, span }
+                }
+                _ => {
+                    // Superscript and the like: keep the content.
+                    Inline::Emphasis { children: self.inlines_until_end(), span }
+                }
+            },
+        })
+    }
+
+    fn dest_span(&self, link_type: LinkType, span: Span) -> Span {
+        match link_type {
+            LinkType::Inline => dest_span_in(self.sources, span),
+            LinkType::Autolink | LinkType::Email if span.end > span.start + 1 => {
+                Span { start: span.start + 1, end: span.end - 1, ..span }
+            }
+            _ => span,
+        }
+    }
+
+    fn push_link(&mut self, role: LinkRole, dest: &str, span: Span, dest_span: Span) -> LinkId {
+        let id = LinkId(self.links.len() as u32);
+        self.links.push(Link {
+            role,
+            dest: dest.to_string(),
+            target: classify(dest),
+            span,
+            dest_span,
+            section: self.current(),
+            base: span.file,
+        });
+        id
+    }
+
+    fn scan_html(&mut self, h: &str, span: Span) {
+        self.scan_html_pieces(h, &[(0, h.len(), span)]);
+    }
+
+    /// Finds anchors (`<a name>`, `id=`) and links (`href`, `src`) in HTML assembled from pieces,
+    /// each `(offset in html, length, span of the piece in its file)`.
+    fn scan_html_pieces(&mut self, html: &str, pieces: &[(usize, usize, Span)]) {
+        let locate = |range: &std::ops::Range<usize>| -> Span {
+            for &(offset, len, span) in pieces {
+                if range.start >= offset && range.start <= offset + len {
+                    let exact = span.end - span.start == len as u32;
+                    if exact {
+                        let start = span.start as usize + range.start - offset;
+                        let end = (span.start as usize + range.end - offset).min(span.end as usize);
+                        return Span::new(span.file, start..end);
+                    }
+                    return span;
+                }
+            }
+            pieces.first().map_or(Span::new(FileId(0), 0..0), |p| p.2)
+        };
+        for tag in html::tags(html) {
+            if tag.closing {
+                continue;
+            }
+            let is_a = tag.name == "a";
+            for attr in &tag.attrs {
+                let (Some(value), Some(range)) = (&attr.value, &attr.value_range) else { continue };
+                let span = locate(range);
+                match attr.name.as_str() {
+                    "id" | "name" if (attr.name == "id" || is_a) && !value.is_empty() => {
+                        let kind = if is_a { AnchorKind::Explicit } else { AnchorKind::ElementId };
+                        self.add_anchor(value.clone(), kind, span);
+                    }
+                    "href" if is_a || tag.name == "area" => {
+                        self.push_link(LinkRole::HtmlLink, value, span, span);
+                    }
+                    "src" if matches!(tag.name.as_str(), "img" | "video" | "audio" | "source" | "iframe") => {
+                        self.push_link(LinkRole::HtmlImage, value, span, span);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// `:::no-loc text="Teams":::` → `Teams`.
+fn no_loc(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(pos) = rest.find(":::no-loc") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 9..];
+        let Some(end) = after.find(":::") else {
+            out.push_str(&rest[pos..]);
+            return out;
+        };
+        let args = &after[..end];
+        let value = args
+            .split_once("text=")
+            .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
+            .unwrap_or_else(|| args.trim().to_string());
+        out.push_str(&value);
+        rest = &after[end + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `[!WORD args]` at the start of a text: returns the word, the arguments and the marker's length.
+fn docfx_marker(text: &str) -> Option<(String, String, usize)> {
+    let inner = text.strip_prefix("[!")?;
+    let close = inner.find(']')?;
+    let body = &inner[..close];
+    let (word, args) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+    if word.is_empty() || !word.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
+        return None;
+    }
+    Some((word.to_string(), args.trim().to_string(), close + 3))
+}
+
+fn is_inline(e: &Event<'_>) -> bool {
+    match e {
+        Event::Start(t) => matches!(
+            t,
+            Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Link { .. }
+                | Tag::Image { .. }
+                | Tag::Superscript
+                | Tag::Subscript
+        ),
+        Event::End(_) | Event::Rule | Event::Html(_) => false,
+        _ => true,
+    }
+}
+
+/// A block that holds nothing but anchors (`<a name="x"> </a>`), as DocFX authors put under headings.
+fn is_anchor_only(block: &Block) -> bool {
+    match block {
+        Block::Paragraph { inlines, .. } => inlines.iter().all(|i| match i {
+            Inline::Html { .. } | Inline::SoftBreak { .. } | Inline::LineBreak { .. } => true,
+            Inline::Text { text, .. } => text.trim().is_empty(),
+            _ => false,
+        }),
+        Block::Html { html, .. } => {
+            let tags = html::tags(html);
+            let mut stripped = html.clone();
+            for t in tags.iter().rev() {
+                stripped.replace_range(t.range.clone(), "");
+            }
+            stripped.trim().is_empty() && tags.iter().all(|t| t.name == "a" || t.name == "span")
+        }
+        _ => false,
+    }
+}
+
+fn cover_inlines(inlines: &[Inline]) -> Option<Span> {
+    let first = inlines.first()?.span();
+    Some(inlines.iter().fold(first, |acc, i| acc.cover(i.span())))
+}
+
+/// Plain text of blocks, paragraphs separated by newlines.
+pub(crate) fn blocks_text(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for block in blocks {
+        let piece = match block {
+            Block::Paragraph { inlines, .. } => plain_text(inlines),
+            Block::Alert { blocks, .. }
+            | Block::BlockQuote { blocks, .. }
+            | Block::Container { blocks, .. }
+            | Block::Div { blocks, .. }
+            | Block::FootnoteDefinition { blocks, .. } => blocks_text(blocks),
+            Block::List(l) => l.items.iter().map(|i| blocks_text(&i.blocks)).collect::<Vec<_>>().join("\n"),
+            Block::Table(t) => std::iter::once(&t.header)
+                .chain(&t.rows)
+                .map(|r| r.cells.iter().map(|c| plain_text(&c.inlines)).collect::<Vec<_>>().join(" | "))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Block::Code { code, .. } => code.clone(),
+            Block::DocfxImage { alt, .. } => alt.clone(),
+            Block::Html { .. }
+            | Block::ThematicBreak { .. }
+            | Block::Video { .. }
+            | Block::Include { .. } => String::new(),
+        };
+        let piece = piece.trim();
+        if !piece.is_empty() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
+/// Folds `:::zone` … `:::zone-end` (and the like) within one block list into containers.
+fn fold_containers(blocks: &mut Vec<Block>) {
+    if !blocks.iter().any(|b| matches!(b, Block::Container { blocks, .. } if blocks.is_empty())) {
+        return;
+    }
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    let mut open: Vec<Block> = Vec::new();
+    for block in blocks.drain(..) {
+        let end_of = match &block {
+            Block::Paragraph { inlines, .. } => {
+                let t = plain_text(inlines);
+                let t = t.trim();
+                t.strip_prefix(":::")
+                    .and_then(|r| r.strip_suffix("-end"))
+                    .map(|n| n.trim().to_ascii_lowercase())
+            }
+            _ => None,
+        };
+        if let Some(name) = end_of
+            && let Some(Block::Container { kind, .. }) = open.last()
+            && container_name(kind) == name
+        {
+            if let Some(done) = open.pop() {
+                match open.last_mut() {
+                    Some(Block::Container { blocks, span, .. }) => {
+                        *span = span.cover(done.span());
+                        blocks.push(done);
+                    }
+                    _ => out.push(done),
+                }
+            }
+            continue;
+        }
+        match block {
+            Block::Container { blocks: ref inner, .. } if inner.is_empty() => open.push(block),
+            other => match open.last_mut() {
+                Some(Block::Container { blocks, span, .. }) => {
+                    *span = span.cover(other.span());
+                    blocks.push(other);
+                }
+                _ => out.push(other),
+            },
+        }
+    }
+    // Unclosed containers keep what they gathered.
+    while let Some(done) = open.pop() {
+        match open.last_mut() {
+            Some(Block::Container { blocks, .. }) => blocks.push(done),
+            _ => out.push(done),
+        }
+    }
+    *blocks = out;
+}
+
+fn container_name(kind: &ContainerKind) -> String {
+    match kind {
+        ContainerKind::Zone => "zone".into(),
+        ContainerKind::Moniker => "moniker".into(),
+        ContainerKind::Row => "row".into(),
+        ContainerKind::Column => "column".into(),
+        ContainerKind::Other(n) => n.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_and_no_loc() {
+        assert_eq!(docfx_marker("[!div class=\"x\"]"), Some(("div".into(), "class=\"x\"".into(), 16)));
+        assert_eq!(docfx_marker("[!NOTE] hi").map(|m| m.2), Some(7));
+        assert_eq!(docfx_marker("[link]"), None);
+        assert_eq!(no_loc("使用 :::no-loc text=\"Teams\"::: 的"), "使用 Teams 的");
+        assert_eq!(no_loc(":::no-loc text"), ":::no-loc text");
+    }
+}

@@ -1,0 +1,381 @@
+//! The event stream of one article: pulldown-cmark events with spans, DocFX includes expanded.
+//!
+//! Includes are expanded here, at the event level, so that headings, anchors and links inside an
+//! include file become part of the including article exactly as DocFX renders them, while every
+//! event's span still points into the file it came from.
+
+use super::front_matter;
+use crate::diag::{Code, Diagnostic};
+use crate::load::join_relative;
+use crate::model::IncludeRef;
+use crate::parse::link::percent_decode;
+use crate::source::{FileId, SourceMap, Span};
+use pulldown_cmark::{BrokenLink, CowStr, Event, LinkType, Parser, Tag, TagEnd, TextMergeWithOffset};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// How deep includes may nest before kbc stops following them.
+pub const MAX_INCLUDE_DEPTH: usize = 10;
+
+/// One event with its source span.
+#[derive(Debug, Clone)]
+pub struct Ev<'a> {
+    pub kind: EvKind<'a>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum EvKind<'a> {
+    Md(Event<'a>),
+    /// A block `[!INCLUDE]` stood here (index into [`Stream::includes`]); its content follows.
+    Include(usize),
+}
+
+/// Where include paths are looked up.
+pub struct IncludeContext<'a> {
+    pub by_path: &'a BTreeMap<String, FileId>,
+    /// Lower-cased path → file, for the case-insensitive fallback.
+    pub by_lower_path: &'a BTreeMap<String, FileId>,
+}
+
+/// The expanded event stream of one article.
+#[derive(Debug, Default)]
+pub struct Stream<'a> {
+    pub events: Vec<Ev<'a>>,
+    pub includes: Vec<IncludeRef>,
+    /// Reference definitions (`[label]: dest`) of every file read, by label as written.
+    pub references: BTreeMap<String, String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Builds the stream of `file`, body starting at `body_start`.
+pub fn stream<'a>(
+    sources: &'a SourceMap,
+    ctx: &IncludeContext<'_>,
+    file: FileId,
+    body_start: usize,
+) -> Stream<'a> {
+    let mut out = Stream::default();
+    let mut stack = vec![file];
+    file_events(sources, ctx, file, body_start, &mut stack, &mut out, false);
+    out
+}
+
+fn file_events<'a>(
+    sources: &'a SourceMap,
+    ctx: &IncludeContext<'_>,
+    file: FileId,
+    body_start: usize,
+    stack: &mut Vec<FileId>,
+    out: &mut Stream<'a>,
+    inline_only: bool,
+) {
+    let text = &sources.get(file).text;
+    let body = text.get(body_start..).unwrap_or("");
+    let mut broken: Vec<(Range<usize>, String)> = Vec::new();
+    let mut callback = |link: BrokenLink<'_>| {
+        if matches!(link.link_type, LinkType::Shortcut | LinkType::Reference | LinkType::Collapsed) {
+            broken.push((link.span.clone(), link.reference.to_string()));
+        }
+        None
+    };
+    let parser = Parser::new_with_broken_link_callback(body, super::options(), Some(&mut callback));
+    let iter = parser.into_offset_iter();
+    let mut raw: Vec<(Event<'a>, Span)> = Vec::new();
+    let defs: Vec<(String, String)> =
+        iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string())).collect();
+    for (event, range) in TextMergeWithOffset::new(iter) {
+        let span = Span::new(file, range.start + body_start..range.end + body_start);
+        raw.push((event, span));
+    }
+    out.references.extend(defs);
+    for (range, label) in broken {
+        if label.starts_with('!') || label.trim().is_empty() || label.eq_ignore_ascii_case("x") {
+            // `[!div ...]`, `[!VIDEO ...]`, task boxes: DocFX syntax, not references.
+            continue;
+        }
+        let span = Span::new(file, range.start + body_start..range.end + body_start);
+        out.diagnostics.push(
+            Diagnostic::new(
+                Code::UndefinedReference,
+                span,
+                format!("no link reference definition for `[{label}]`"),
+            )
+            .with_label("renders as literal brackets")
+            .with_help(format!(
+                "add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"
+            )),
+        );
+    }
+
+    let raw = if inline_only { inline_events(raw) } else { raw };
+    let mut i = 0;
+    while i < raw.len() {
+        if let Some(consumed) = block_include(sources, ctx, &raw, i, stack, out) {
+            i += consumed;
+            continue;
+        }
+        if let Some(consumed) = inline_include(sources, ctx, &raw, i, stack, out) {
+            i += consumed;
+            continue;
+        }
+        let (event, span) = &raw[i];
+        out.events.push(Ev { kind: EvKind::Md(event.clone()), span: *span });
+        i += 1;
+    }
+}
+
+/// Only the inline events of a file (its paragraphs' content, joined by soft breaks), for an include
+/// used in the middle of a line.
+fn inline_events<'a>(raw: Vec<(Event<'a>, Span)>) -> Vec<(Event<'a>, Span)> {
+    let mut out = Vec::new();
+    let mut depth_in_para = false;
+    for (event, span) in raw {
+        match event {
+            Event::Start(Tag::Paragraph) => {
+                if !out.is_empty() {
+                    out.push((Event::SoftBreak, span));
+                }
+                depth_in_para = true;
+            }
+            Event::End(TagEnd::Paragraph) => depth_in_para = false,
+            e if depth_in_para => out.push((e, span)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The marker text before an include's link: `[!INCLUDE`, any case.
+fn strip_include_marker(text: &str) -> Option<&str> {
+    let t = text.trim_end();
+    let cut = t.len().checked_sub("[!INCLUDE".len())?;
+    let tail = t.get(cut..)?;
+    tail.eq_ignore_ascii_case("[!INCLUDE").then(|| &t[..cut])
+}
+
+/// At `raw[i]`: `Text("…[!INCLUDE") Start(Link) … End(Link) Text("]…")`? Returns the index of the
+/// `End(Link)`, the link's destination and the prefix text.
+fn match_include<'b>(raw: &'b [(Event<'_>, Span)], i: usize) -> Option<(usize, &'b str, &'b str, &'b str)> {
+    // (index of End(Link), destination, text before the marker, text after the closing bracket)
+    let (Event::Text(t), _) = raw.get(i)? else { return None };
+    let prefix = strip_include_marker(t)?;
+    let (Event::Start(Tag::Link { dest_url, .. }), _) = raw.get(i + 1)? else { return None };
+    let mut depth = 0usize;
+    let mut j = i + 1;
+    loop {
+        match raw.get(j)? {
+            (Event::Start(Tag::Link { .. }), _) => depth += 1,
+            (Event::End(TagEnd::Link), _) => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    let (Event::Text(after), _) = raw.get(j + 1)? else { return None };
+    let suffix = after.strip_prefix(']')?;
+    Some((j, dest_url.as_ref(), prefix, suffix))
+}
+
+/// A paragraph made only of includes (and line breaks between them): each becomes a block include.
+fn block_include<'a>(
+    sources: &'a SourceMap,
+    ctx: &IncludeContext<'_>,
+    raw: &[(Event<'a>, Span)],
+    i: usize,
+    stack: &mut Vec<FileId>,
+    out: &mut Stream<'a>,
+) -> Option<usize> {
+    let (Event::Start(Tag::Paragraph), _) = raw.get(i)? else { return None };
+    // Find the paragraph's end and check that it holds only includes.
+    let mut found = Vec::new();
+    let mut k = i + 1;
+    loop {
+        match raw.get(k)? {
+            (Event::End(TagEnd::Paragraph), _) => break,
+            (Event::SoftBreak | Event::HardBreak, _) => k += 1,
+            (Event::Text(t), _) if t.trim().is_empty() => k += 1,
+            _ => {
+                let (end, dest, prefix, suffix) = match_include(raw, k)?;
+                if !prefix.trim().is_empty() || !suffix.trim().is_empty() {
+                    return None;
+                }
+                found.push((k, end, dest));
+                k = end + 2;
+            }
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    for (start, end, dest) in found {
+        let (first, last) = (raw[start].1, raw[end + 1].1);
+        let span = Span::new(first.file, first.start as usize..last.start as usize + 1);
+        expand(sources, ctx, span, raw[start + 1].1, dest, stack, out, false);
+    }
+    Some(k + 1 - i)
+}
+
+/// `text [!INCLUDE[t](x.md)] more`: the include's inline content replaces the marker.
+fn inline_include<'a>(
+    sources: &'a SourceMap,
+    ctx: &IncludeContext<'_>,
+    raw: &[(Event<'a>, Span)],
+    i: usize,
+    stack: &mut Vec<FileId>,
+    out: &mut Stream<'a>,
+) -> Option<usize> {
+    let (end, dest, prefix, suffix) = match_include(raw, i)?;
+    let (text_span, link_span, after_span) = (raw[i].1, raw[i + 1].1, raw[end + 1].1);
+    let marker_start =
+        (link_span.start as usize).saturating_sub("[!INCLUDE".len()).max(text_span.start as usize);
+    if !prefix.is_empty() {
+        let span = Span::new(text_span.file, text_span.start as usize..marker_start);
+        out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(prefix.to_string()))), span });
+    }
+    let span = Span::new(text_span.file, marker_start..after_span.start as usize + 1);
+    expand(sources, ctx, span, link_span, dest, stack, out, true);
+    if !suffix.is_empty() {
+        let span = Span { start: (after_span.start + 1).min(after_span.end), ..after_span };
+        out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(suffix.to_string()))), span });
+    }
+    Some(end + 2 - i)
+}
+
+/// Resolves one include and appends its events (or a diagnostic).
+#[allow(clippy::too_many_arguments)]
+fn expand<'a>(
+    sources: &'a SourceMap,
+    ctx: &IncludeContext<'_>,
+    span: Span,
+    link_span: Span,
+    dest: &str,
+    stack: &mut Vec<FileId>,
+    out: &mut Stream<'a>,
+    inline: bool,
+) {
+    let including = stack.last().copied().unwrap_or(span.file);
+    let from = &sources.get(including).rel_path;
+    let dest_span = dest_span_in(sources, link_span);
+    let path = dest.split(['#', '?']).next().unwrap_or("");
+    let path = percent_decode(&path.replace('\\', "/"));
+    let index = out.includes.len();
+    let title = title_of(sources, link_span);
+    let Some(rel) = join_relative(from, &path) else {
+        out.diagnostics.push(
+            Diagnostic::new(
+                Code::LinkOutsideRoot,
+                dest_span,
+                format!("include `{dest}` points outside the content root"),
+            )
+            .with_label("not read"),
+        );
+        out.includes.push(IncludeRef { title, path, file: None, span });
+        return;
+    };
+    let target = ctx.by_path.get(&rel).or_else(|| ctx.by_lower_path.get(&rel.to_lowercase())).copied();
+    out.includes.push(IncludeRef { title, path: rel.clone(), file: target, span });
+    let Some(target) = target else {
+        out.diagnostics.push(
+            Diagnostic::new(Code::MissingInclude, dest_span, format!("included file `{rel}` does not exist"))
+                .with_label("no such file"),
+        );
+        return;
+    };
+    if let Some(pos) = stack.iter().position(|&f| f == target) {
+        let chain: Vec<&str> =
+            stack[pos..].iter().chain([&target]).map(|&f| sources.get(f).rel_path.as_str()).collect();
+        out.diagnostics.push(
+            Diagnostic::new(
+                Code::IncludeCycle,
+                dest_span,
+                format!("include cycle: `{}`", chain.join("` → `")),
+            )
+            .with_label("includes a file that is already being included"),
+        );
+        return;
+    }
+    if stack.len() > MAX_INCLUDE_DEPTH {
+        out.diagnostics.push(Diagnostic::new(
+            Code::IncludeDepth,
+            dest_span,
+            format!("includes nest deeper than {MAX_INCLUDE_DEPTH} levels; `{rel}` is not expanded"),
+        ));
+        return;
+    }
+    if !inline {
+        out.events.push(Ev { kind: EvKind::Include(index), span });
+    }
+    let fm = front_matter::parse(target, &sources.get(target).text);
+    stack.push(target);
+    file_events(sources, ctx, target, fm.body_start, stack, out, inline);
+    stack.pop();
+}
+
+/// The text between the brackets of `[title](dest)`.
+fn title_of(sources: &SourceMap, link: Span) -> String {
+    let src = sources.get(link.file).slice(link);
+    let end = src.rfind("](").unwrap_or(src.len());
+    src.get(1..end).unwrap_or("").to_string()
+}
+
+/// The destination's bytes inside a `[text](dest)` link span (the whole link when not found).
+pub fn dest_span_in(sources: &SourceMap, link: Span) -> Span {
+    let src = sources.get(link.file).slice(link);
+    dest_range(src)
+        .map_or(link, |r| Span::new(link.file, link.start as usize + r.start..link.start as usize + r.end))
+}
+
+/// Finds the destination inside the source of an inline link or image, `[..](dest "title")`.
+pub fn dest_range(src: &str) -> Option<Range<usize>> {
+    if !src.ends_with(')') {
+        return None;
+    }
+    let open = src.rfind("](")? + 2;
+    let rest = &src[open..];
+    let lead = rest.len() - rest.trim_start().len();
+    let start = open + lead;
+    let rest = &src[start..];
+    if let Some(inner) = rest.strip_prefix('<') {
+        let end = inner.find('>')?;
+        return Some(start + 1..start + 1 + end);
+    }
+    let mut depth = 0i32;
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => {
+                end = i;
+                break;
+            }
+            ')' => depth -= 1,
+            c if c.is_whitespace() => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    Some(start..start + end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_destinations() {
+        let s = "[a](b.md#c)";
+        assert_eq!(&s[dest_range(s).unwrap()], "b.md#c");
+        let s = "[a [x] b](<s p.md> \"t\")";
+        assert_eq!(&s[dest_range(s).unwrap()], "s p.md");
+        let s = "![i](a(1).png 'x')";
+        assert_eq!(&s[dest_range(s).unwrap()], "a(1).png");
+        assert_eq!(dest_range("[a][b]"), None);
+    }
+}

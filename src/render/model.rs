@@ -1,0 +1,38 @@
+//! The model dump: `model/<content path>.json` per article, for inspection and debugging.
+//! Not a public contract (the chatbot JSON is); its shape follows the internal model.
+
+use crate::Book;
+use crate::model::Article;
+use crate::resolve::Resolved;
+use serde::Serialize;
+use std::io;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct ArticleDump<'a> {
+    #[serde(flatten)]
+    article: &'a Article,
+    resolved_links: &'a [Resolved],
+}
+
+/// The dump of one article as pretty JSON.
+pub fn article_json(book: &Book, index: usize) -> String {
+    let article = &book.articles[index];
+    let resolved_links = book.resolution.links.get(index).map_or(&[][..], Vec::as_slice);
+    let mut s = serde_json::to_string_pretty(&ArticleDump { article, resolved_links })
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// Writes every article's dump under `out/model/`.
+pub fn write(book: &Book, out: &Path) -> io::Result<()> {
+    for (i, a) in book.articles.iter().enumerate() {
+        let path = out.join("model").join(format!("{}.json", a.rel_path));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, article_json(book, i))?;
+    }
+    Ok(())
+}
