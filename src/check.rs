@@ -4,7 +4,7 @@
 use crate::config::{CheckConfig, Level};
 use crate::diag::{self, Code, Diagnostic, Severity};
 use crate::load::Content;
-use crate::model::{Anchor, AnchorKind, Article};
+use crate::model::{Anchor, Article};
 use crate::nav::Nav;
 use crate::resolve::{Resolution, Resolved};
 use crate::source::Span;
@@ -37,14 +37,10 @@ fn duplicate_anchors(article: &Article, out: &mut Vec<Diagnostic>) {
     let mut groups: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
     groups.sort_by_key(|(_, v)| v[0].span);
     for (id, anchors) in groups {
-        // `## <a name="x"></a>X` names one heading twice (explicit and slug): that is not a clash.
+        // `## <a name="x"></a>X` (and the same anchor repeated on the next line) names one heading
+        // twice: every link still lands on that heading, so it is not a clash.
         let first = anchors[0];
-        let same_heading = |a: &Anchor| {
-            a.section.is_some()
-                && a.section == first.section
-                && article.sections[a.section.map_or(0, |s| s.0 as usize)].anchors.iter().any(|x| x == id)
-                && (a.kind == AnchorKind::Slug || first.kind == AnchorKind::Slug)
-        };
+        let same_heading = |a: &Anchor| a.heading && first.heading && a.section == first.section;
         for dup in &anchors[1..] {
             if same_heading(dup) {
                 continue;

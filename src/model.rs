@@ -174,6 +174,8 @@ pub struct Anchor {
     pub span: Span,
     /// The section the anchor sits in (`None` before the first heading).
     pub section: Option<SectionId>,
+    /// Whether the anchor names the section's heading (inside it, or right after it).
+    pub heading: bool,
 }
 
 /// Kinds of alert, `> [!KIND]`.
@@ -373,6 +375,8 @@ pub enum Block {
     /// `:::image type="..." source="..." alt-text="...":::`.
     DocfxImage {
         link: LinkId,
+        /// Every attribute as written (`type=".." source=".." lightbox=".."`).
+        args: String,
         kind: Option<String>,
         alt: String,
         span: Span,
@@ -513,6 +517,8 @@ pub struct Link {
     pub role: LinkRole,
     /// The destination exactly as written.
     pub dest: String,
+    /// The link title (`[t](dest "title")`), if any.
+    pub title: Option<String>,
     pub target: LinkTarget,
     /// The whole link (`[text](dest)`).
     pub span: Span,
@@ -654,13 +660,23 @@ impl Article {
     pub fn full_text(&self) -> String {
         let mut out = String::new();
         text::blocks(self, &self.preamble, &mut out);
-        for s in &self.sections {
+        for (i, s) in self.sections.iter().enumerate() {
             text::inlines(self, &s.heading, &mut out);
             out.push('\n');
+            // Anchors placed under the heading live on the section, not in its blocks.
+            for a in self.anchors.iter().filter(|a| a.heading && a.section == Some(SectionId(i as u32))) {
+                if a.kind == AnchorKind::Explicit {
+                    out.push_str(&format!("<a name=\"{}\"></a>\n", a.id));
+                }
+            }
             text::blocks(self, &s.blocks, &mut out);
         }
         for (label, dest) in &self.references {
             out.push_str(&format!("[{label}]: {dest}\n"));
+        }
+        // Block and inline includes alike.
+        for i in &self.includes {
+            out.push_str(&format!("[!INCLUDE[{}]({})]\n", i.title, i.path));
         }
         out
     }
@@ -752,19 +768,9 @@ mod text {
             }
             Block::Html { html, .. } => out.push_str(html),
             Block::ThematicBreak { .. } => {}
-            Block::DocfxImage { link, kind, alt, .. } => {
-                out.push_str(&format!(
-                    ":::image type={} source={} alt-text={alt}:::",
-                    kind.as_deref().unwrap_or(""),
-                    a.link(*link).dest
-                ));
-            }
+            Block::DocfxImage { args, .. } => out.push_str(&format!(":::image {args}:::")),
             Block::Video { url, .. } => out.push_str(&format!("[!VIDEO {url}]")),
-            Block::Include { include, .. } => {
-                if let Some(i) = a.includes.get(*include) {
-                    out.push_str(&format!("[!INCLUDE[{}]({})]", i.title, i.path));
-                }
-            }
+            Block::Include { .. } => {}
         }
     }
 
@@ -778,9 +784,13 @@ mod text {
                 | Inline::Strikethrough { children, .. } => inlines(a, children, out),
                 Inline::Link { link, children, .. } => {
                     inlines(a, children, out);
-                    out.push_str(&format!(" ({}) ", a.link(*link).dest));
+                    let l = a.link(*link);
+                    out.push_str(&format!(" ({} {}) ", l.dest, l.title.as_deref().unwrap_or("")));
                 }
-                Inline::Image { link, alt, .. } => out.push_str(&format!("![{alt}]({})", a.link(*link).dest)),
+                Inline::Image { link, alt, .. } => {
+                    let l = a.link(*link);
+                    out.push_str(&format!("![{alt}]({} {})", l.dest, l.title.as_deref().unwrap_or("")))
+                }
                 Inline::LineBreak { .. } | Inline::SoftBreak { .. } => out.push(' '),
                 Inline::Html { html, .. } => out.push_str(html),
                 Inline::FootnoteRef { label, .. } => out.push_str(&format!("[^{label}]")),

@@ -85,6 +85,9 @@ codes! {
     IncludeCycle = "include-cycle", Error;
     /// Includes nest deeper than kbc follows.
     IncludeDepth = "include-depth", Error;
+    /// A table row has more cells than its header; Markdown drops the extra cells (often an unescaped
+    /// `|` inside inline code).
+    ExtraTableCells = "extra-table-cells", Warning;
     /// A `:::` DocFX extension kbc does not know; its content is kept.
     UnknownExtension = "unknown-extension", Warning;
     /// A link names a file that does not exist.

@@ -27,6 +27,8 @@ pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, V
     let h1 = b.sections.iter().find(|s| s.level == 1 && !s.title.is_empty()).map(|s| s.title.clone());
     let title = match h1.or_else(|| meta.title.clone().filter(|t| !t.trim().is_empty())) {
         Some(t) => t,
+        // A DocFX redirect stub (`redirect_url:` and nothing else) needs no title.
+        None if meta.redirect_url.is_some() => stem.rsplit('/').next().unwrap_or(stem).to_string(),
         None => {
             let span = Span::new(file, fm.body_start..fm.body_start);
             diags.push(
@@ -178,6 +180,9 @@ impl<'a, 'e> Builder<'a, 'e> {
                 && is_anchor_only(&block)
                 && self.anchors.len() > anchors_before
             {
+                for a in &mut self.anchors[anchors_before..] {
+                    a.heading = true;
+                }
                 let new: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
                 let section = &mut self.sections[sid.0 as usize];
                 let has_explicit = section.anchors.iter().any(|id| {
@@ -258,16 +263,17 @@ impl<'a, 'e> Builder<'a, 'e> {
         let anchors_before = self.anchors.len();
         let inlines = self.inlines_until_end();
         let title = plain_text(&inlines).split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut ids: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
         if let Some(attr) = attr_id {
             self.add_anchor(attr.to_string(), AnchorKind::HeadingAttribute, span);
-            ids.push(attr.to_string());
         }
         let slug = self.slugger.slug(&title);
         if !slug.is_empty() {
-            self.add_anchor(slug.clone(), AnchorKind::Slug, span);
-            ids.push(slug);
+            self.add_anchor(slug, AnchorKind::Slug, span);
         }
+        for a in &mut self.anchors[anchors_before..] {
+            a.heading = true;
+        }
+        let ids: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
         if title.is_empty() {
             self.diags.push(
                 Diagnostic::new(Code::EmptyHeading, span, "heading has no text")
@@ -284,7 +290,7 @@ impl<'a, 'e> Builder<'a, 'e> {
     }
 
     fn add_anchor(&mut self, id: String, kind: AnchorKind, span: Span) {
-        self.anchors.push(Anchor { id, kind, span, section: self.current() });
+        self.anchors.push(Anchor { id, kind, span, section: self.current(), heading: false });
     }
 
     /// Parses one block starting at the current event. `None` when the events formed no block.
@@ -296,7 +302,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             EvKind::Md(e) => e,
         };
         match event {
-            Event::Start(tag) => Some(self.block_tag(tag, span)),
+            Event::Start(tag) if !is_inline(event) => Some(self.block_tag(tag, span)),
             Event::Rule => Some(Block::ThematicBreak { span }),
             Event::Html(h) => {
                 // An HTML event outside an HTML block does not happen; treat it as one.
@@ -475,14 +481,14 @@ impl<'a, 'e> Builder<'a, 'e> {
         let dest_span = raw.find(&source).map_or(span, |p| {
             Span::new(span.file, span.start as usize + p..span.start as usize + p + source.len())
         });
-        let link = self.push_link(LinkRole::Image, &source, span, dest_span);
+        let link = self.push_link(LinkRole::Image, &source, None, span, dest_span);
         if let Some(lightbox) = get("lightbox") {
             let dest_span = raw.rfind(&lightbox).map_or(span, |p| {
                 Span::new(span.file, span.start as usize + p..span.start as usize + p + lightbox.len())
             });
-            self.push_link(LinkRole::Link, &lightbox, span, dest_span);
+            self.push_link(LinkRole::Link, &lightbox, None, span, dest_span);
         }
-        Block::DocfxImage { link, kind: get("type"), alt: get("alt-text").unwrap_or_default(), span }
+        Block::DocfxImage { link, args: args.to_string(), kind: get("type"), alt: get("alt-text").unwrap_or_default(), span }
     }
 
     fn alert(&mut self, kind: AlertKind, blocks: Vec<Block>, span: Span) -> Block {
@@ -565,7 +571,28 @@ impl<'a, 'e> Builder<'a, 'e> {
                 _ => {}
             }
         }
+        self.check_dropped_cells(&cells, span);
         TableRow { cells, span }
+    }
+
+    /// GFM drops the cells of a row beyond the header's count; say so, since the text is lost.
+    fn check_dropped_cells(&mut self, cells: &[TableCell], row: Span) {
+        let Some(last) = cells.last() else { return };
+        if last.span.file != row.file || last.span.end >= row.end {
+            return;
+        }
+        let rest = Span { start: last.span.end, ..row };
+        let dropped = self.sources.get(row.file).slice(rest);
+        if dropped.trim_matches(|c: char| c == '|' || c.is_whitespace()).is_empty() {
+            return;
+        }
+        let start = rest.start as usize + dropped.find(|c: char| c != '|' && !c.is_whitespace()).unwrap_or(0);
+        let end = rest.start as usize + dropped.trim_end_matches(|c: char| c == '|' || c.is_whitespace()).len();
+        self.diags.push(
+            Diagnostic::new(Code::ExtraTableCells, Span::new(row.file, start..end), "table row has more cells than its header")
+                .with_label("this text is dropped")
+                .with_help("escape a `|` that is not a cell border as `\\|` (also inside `code`), or add a header cell"),
+        );
     }
 
     /// Inlines up to the `End` that closes the current tag (consumed).
@@ -623,19 +650,21 @@ impl<'a, 'e> Builder<'a, 'e> {
                 Tag::Emphasis => Inline::Emphasis { children: self.inlines_until_end(), span },
                 Tag::Strong => Inline::Strong { children: self.inlines_until_end(), span },
                 Tag::Strikethrough => Inline::Strikethrough { children: self.inlines_until_end(), span },
-                Tag::Link { link_type, dest_url, .. } => {
+                Tag::Link { link_type, dest_url, title, .. } => {
                     let dest = if *link_type == LinkType::Email && !dest_url.starts_with("mailto:") {
                         format!("mailto:{dest_url}")
                     } else {
                         dest_url.to_string()
                     };
                     let dest_span = self.dest_span(*link_type, span);
-                    let link = self.push_link(LinkRole::Link, &dest, span, dest_span);
+                    let title = (!title.is_empty()).then(|| title.to_string());
+                    let link = self.push_link(LinkRole::Link, &dest, title, span, dest_span);
                     Inline::Link { link, children: self.inlines_until_end(), span }
                 }
-                Tag::Image { link_type, dest_url, .. } => {
+                Tag::Image { link_type, dest_url, title, .. } => {
                     let dest_span = self.dest_span(*link_type, span);
-                    let link = self.push_link(LinkRole::Image, dest_url, span, dest_span);
+                    let title = (!title.is_empty()).then(|| title.to_string());
+                    let link = self.push_link(LinkRole::Image, dest_url, title, span, dest_span);
                     let alt = plain_text(&self.inlines_until_end());
                     Inline::Image { link, alt, span }
                 }
@@ -657,11 +686,12 @@ impl<'a, 'e> Builder<'a, 'e> {
         }
     }
 
-    fn push_link(&mut self, role: LinkRole, dest: &str, span: Span, dest_span: Span) -> LinkId {
+    fn push_link(&mut self, role: LinkRole, dest: &str, title: Option<String>, span: Span, dest_span: Span) -> LinkId {
         let id = LinkId(self.links.len() as u32);
         self.links.push(Link {
             role,
             dest: dest.to_string(),
+            title,
             target: classify(dest),
             span,
             dest_span,
@@ -706,10 +736,10 @@ impl<'a, 'e> Builder<'a, 'e> {
                         self.add_anchor(value.clone(), kind, span);
                     }
                     "href" if is_a || tag.name == "area" => {
-                        self.push_link(LinkRole::HtmlLink, value, span, span);
+                        self.push_link(LinkRole::HtmlLink, value, None, span, span);
                     }
                     "src" if matches!(tag.name.as_str(), "img" | "video" | "audio" | "source" | "iframe") => {
-                        self.push_link(LinkRole::HtmlImage, value, span, span);
+                        self.push_link(LinkRole::HtmlImage, value, None, span, span);
                     }
                     _ => {}
                 }

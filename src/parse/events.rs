@@ -90,22 +90,22 @@ fn file_events<'a>(
     }
     out.references.extend(defs);
     for (range, label) in broken {
-        if label.starts_with('!') || label.trim().is_empty() || label.eq_ignore_ascii_case("x") {
-            // `[!div ...]`, `[!VIDEO ...]`, task boxes: DocFX syntax, not references.
+        let start = range.start + body_start;
+        let end = range.end + body_start;
+        let after = text.get(end..).unwrap_or("");
+        let looks_like_link = after.starts_with('(') || after.starts_with(" (") || after.starts_with(".(");
+        if !looks_like_link && is_literal_brackets(&label) {
             continue;
         }
-        let span = Span::new(file, range.start + body_start..range.end + body_start);
-        out.diagnostics.push(
-            Diagnostic::new(
-                Code::UndefinedReference,
-                span,
-                format!("no link reference definition for `[{label}]`"),
-            )
-            .with_label("renders as literal brackets")
-            .with_help(format!(
-                "add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"
-            )),
-        );
+        let span = Span::new(file, start..end);
+        let mut d = Diagnostic::new(Code::UndefinedReference, span, format!("no link reference definition for `[{label}]`"))
+            .with_label("renders as literal brackets");
+        d = if looks_like_link {
+            d.with_help("this looks like a link whose destination did not parse: write `[text](url)` with no space before `(`, and write spaces in the URL as `%20` or wrap it in `<...>`")
+        } else {
+            d.with_help(format!("add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"))
+        };
+        out.diagnostics.push(d);
     }
 
     let raw = if inline_only { inline_events(raw) } else { raw };
@@ -123,6 +123,19 @@ fn file_events<'a>(
         out.events.push(Ev { kind: EvKind::Md(event.clone()), span: *span });
         i += 1;
     }
+}
+
+/// Bracketed text that is plainly not meant as a link: DocFX markers (`[!div]`), task boxes, code-like
+/// text (`[HKEY_CURRENT_USER\\...]`, `["Name"]`, `[0-99]`), and single ASCII placeholders
+/// (`[Common]`, `[listener_install_location]`). Anything else in brackets was probably meant to link.
+fn is_literal_brackets(label: &str) -> bool {
+    let label = label.trim();
+    label.is_empty()
+        || label.starts_with('!')
+        || label.eq_ignore_ascii_case("x")
+        || label.contains(['\\', '"', '\'', '=', '/', '$', '<', '>', '{', '}'])
+        || label.chars().all(|c| !c.is_alphabetic())
+        || (label.is_ascii() && !label.contains(char::is_whitespace))
 }
 
 /// Only the inline events of a file (its paragraphs' content, joined by soft breaks), for an include
@@ -238,7 +251,11 @@ fn inline_include<'a>(
         out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(prefix.to_string()))), span });
     }
     let span = Span::new(text_span.file, marker_start..after_span.start as usize + 1);
-    expand(sources, ctx, span, link_span, dest, stack, out, true);
+    if !expand(sources, ctx, span, link_span, dest, stack, out, true) {
+        // Not expanded: keep the marker as written, so no text is lost.
+        let raw = sources.get(span.file).slice(span).to_string();
+        out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(raw))), span });
+    }
     if !suffix.is_empty() {
         let span = Span { start: (after_span.start + 1).min(after_span.end), ..after_span };
         out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(suffix.to_string()))), span });
@@ -257,7 +274,7 @@ fn expand<'a>(
     stack: &mut Vec<FileId>,
     out: &mut Stream<'a>,
     inline: bool,
-) {
+) -> bool {
     let including = stack.last().copied().unwrap_or(span.file);
     let from = &sources.get(including).rel_path;
     let dest_span = dest_span_in(sources, link_span);
@@ -275,16 +292,18 @@ fn expand<'a>(
             .with_label("not read"),
         );
         out.includes.push(IncludeRef { title, path, file: None, span });
-        return;
+        mark(out, index, span, inline);
+        return false;
     };
     let target = ctx.by_path.get(&rel).or_else(|| ctx.by_lower_path.get(&rel.to_lowercase())).copied();
     out.includes.push(IncludeRef { title, path: rel.clone(), file: target, span });
+    mark(out, index, span, inline);
     let Some(target) = target else {
         out.diagnostics.push(
             Diagnostic::new(Code::MissingInclude, dest_span, format!("included file `{rel}` does not exist"))
                 .with_label("no such file"),
         );
-        return;
+        return false;
     };
     if let Some(pos) = stack.iter().position(|&f| f == target) {
         let chain: Vec<&str> =
@@ -297,7 +316,7 @@ fn expand<'a>(
             )
             .with_label("includes a file that is already being included"),
         );
-        return;
+        return false;
     }
     if stack.len() > MAX_INCLUDE_DEPTH {
         out.diagnostics.push(Diagnostic::new(
@@ -305,15 +324,20 @@ fn expand<'a>(
             dest_span,
             format!("includes nest deeper than {MAX_INCLUDE_DEPTH} levels; `{rel}` is not expanded"),
         ));
-        return;
-    }
-    if !inline {
-        out.events.push(Ev { kind: EvKind::Include(index), span });
+        return false;
     }
     let fm = front_matter::parse(target, &sources.get(target).text);
     stack.push(target);
     file_events(sources, ctx, target, fm.body_start, stack, out, inline);
     stack.pop();
+    true
+}
+
+/// A block include leaves a marker in the stream, expanded or not, so the model keeps it.
+fn mark(out: &mut Stream<'_>, index: usize, span: Span, inline: bool) {
+    if !inline {
+        out.events.push(Ev { kind: EvKind::Include(index), span });
+    }
 }
 
 /// The text between the brackets of `[title](dest)`.

@@ -45,3 +45,20 @@ pub struct ParseInput<'a> {
 pub fn parse_article(input: &ParseInput<'_>, file: FileId) -> (Article, Vec<Diagnostic>) {
     builder::build_article(input, file)
 }
+
+/// Parses one Markdown text on its own (no includes resolve), for tests, fuzzing and tools.
+pub fn parse_text(rel_path: &str, text: &str) -> (Article, Vec<Diagnostic>, SourceMap) {
+    let mut sources = SourceMap::new();
+    let file = sources.add(crate::source::SourceFile::new(
+        rel_path.to_string(),
+        std::path::PathBuf::from(rel_path),
+        text.to_string(),
+        false,
+    ));
+    let by_path = std::collections::BTreeMap::from([(rel_path.to_string(), file)]);
+    let by_lower = std::collections::BTreeMap::from([(rel_path.to_lowercase(), file)]);
+    let includes = IncludeContext { by_path: &by_path, by_lower_path: &by_lower };
+    let input = ParseInput { sources: &sources, includes: &includes, default_locale: "en-US" };
+    let (article, diags) = parse_article(&input, file);
+    (article, diags, sources)
+}
