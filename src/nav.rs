@@ -83,9 +83,7 @@ impl Nav {
 /// (any case). A path is accepted too; only its last component counts.
 pub fn is_nav_file(file_name: &str) -> bool {
     let name = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    ["toc.md", "toc.yml", "toc.yaml"]
-        .iter()
-        .any(|n| name.eq_ignore_ascii_case(n))
+    ["toc.md", "toc.yml", "toc.yaml"].iter().any(|n| name.eq_ignore_ascii_case(n))
 }
 
 fn warning(file: FileId, range: Range<usize>, message: impl Into<String>) -> Diagnostic {
@@ -203,12 +201,7 @@ pub fn parse_toc_md(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
                         finish_heading(file, text, h, &mut tree, &mut diags);
                     }
                 }
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    id,
-                    ..
-                }) if h.link.is_none() => {
+                Event::Start(Tag::Link { link_type, dest_url, id, .. }) if h.link.is_none() => {
                     h.link = Some(OpenLink {
                         text_end: range.start.saturating_add(1).min(range.end),
                         range,
@@ -254,23 +247,11 @@ pub fn parse_toc_md(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
     if let Some(h) = heading.take() {
         finish_heading(file, text, h, &mut tree, &mut diags);
     }
-    (
-        Nav {
-            file,
-            items: tree.finish(),
-        },
-        diags,
-    )
+    (Nav { file, items: tree.finish() }, diags)
 }
 
 /// A top-level block that is not a heading: DocFX rejects it; kbc warns and ignores it.
-fn stray_block(
-    file: FileId,
-    text: &str,
-    tag: &Tag<'_>,
-    range: Range<usize>,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn stray_block(file: FileId, text: &str, tag: &Tag<'_>, range: Range<usize>, diags: &mut Vec<Diagnostic>) {
     let range = trim_end_range(text, range);
     let src = text.get(range.clone()).unwrap_or("").trim();
     if src.is_empty() || (src.starts_with("<!--") && src.ends_with("-->")) {
@@ -279,46 +260,28 @@ fn stray_block(
     let note = "DocFX reads only `#` headings, HTML comments and blank lines in `TOC.md`, \
                 and fails on anything else";
     let d = match tag {
-        Tag::List(_) => warning(
-            file,
-            range,
-            "a list in `TOC.md` is ignored: navigation entries are headings",
-        )
-        .with_help("write each entry as a heading, `# [Title](href)`, with one more `#` per level"),
-        _ if src.starts_with('#') => warning(
-            file,
-            range,
-            "this line is not a heading, so it is not a navigation entry",
-        )
-        .with_help("put a space after the `#` characters (at most six of them): `# [Title](href)`"),
-        _ => warning(
-            file,
-            range,
-            "content in `TOC.md` that is not a heading is ignored",
-        ),
+        Tag::List(_) => {
+            warning(file, range, "a list in `TOC.md` is ignored: navigation entries are headings")
+                .with_help("write each entry as a heading, `# [Title](href)`, with one more `#` per level")
+        }
+        _ if src.starts_with('#') => {
+            warning(file, range, "this line is not a heading, so it is not a navigation entry")
+                .with_help("put a space after the `#` characters (at most six of them): `# [Title](href)`")
+        }
+        _ => warning(file, range, "content in `TOC.md` that is not a heading is ignored"),
     };
     diags.push(d.with_note(note));
 }
 
-fn finish_heading(
-    file: FileId,
-    text: &str,
-    h: Heading,
-    tree: &mut TreeBuilder,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn finish_heading(file: FileId, text: &str, h: Heading, tree: &mut TreeBuilder, diags: &mut Vec<Diagnostic>) {
     let range = trim_end_range(text, h.range);
     let title = h.title.trim().to_string();
     let mut links = h.links.into_iter();
     let first = links.next();
     for extra in links {
         diags.push(
-            warning(
-                file,
-                extra.span.range(),
-                "a TOC heading links only once; this link is ignored",
-            )
-            .with_label("second link in the heading"),
+            warning(file, extra.span.range(), "a TOC heading links only once; this link is ignored")
+                .with_label("second link in the heading"),
         );
     }
     let (uid, href) = match first {
@@ -334,29 +297,16 @@ fn finish_heading(
     };
     if !keep {
         diags.push(
-            warning(
-                file,
-                range.clone(),
-                "TOC entry has neither a title nor a link; it is skipped",
-            )
-            .with_help("write `# [Title](href)` or `# Title`"),
+            warning(file, range.clone(), "TOC entry has neither a title nor a link; it is skipped")
+                .with_help("write `# [Title](href)` or `# Title`"),
         );
     } else if !text.get(range.clone()).unwrap_or("").starts_with('#') {
         diags.push(
-            warning(
-                file,
-                range.clone(),
-                "DocFX reads a TOC heading only when `#` starts the line",
-            )
-            .with_help("use `#` headings without indentation, not underlined ones"),
+            warning(file, range.clone(), "DocFX reads a TOC heading only when `#` starts the line")
+                .with_help("use `#` headings without indentation, not underlined ones"),
         );
     }
-    let item = NavItem {
-        title,
-        href,
-        children: Vec::new(),
-        span: Span::new(file, range.clone()),
-    };
+    let item = NavItem { title, href, children: Vec::new(), span: Span::new(file, range.clone()) };
     let (parent_level, after_sibling) = tree.open(h.level, item, keep);
     if h.level > parent_level + 1 && !after_sibling {
         let msg = if parent_level == 0 {
@@ -372,9 +322,7 @@ fn finish_heading(
         };
         diags.push(
             warning(file, range, msg)
-                .with_note(
-                    "DocFX rejects a TOC whose heading levels skip (\"Skip level is not allowed\")",
-                )
+                .with_note("DocFX rejects a TOC whose heading levels skip (\"Skip level is not allowed\")")
                 .with_help(format!("use {} `#`", parent_level + 1)),
         );
     }
@@ -388,18 +336,10 @@ fn is_uid_ref(dest: &str) -> bool {
 
 fn uid_of(dest: &str) -> &str {
     let d = dest.trim();
-    d.strip_prefix('@')
-        .or_else(|| d.strip_prefix("xref:"))
-        .unwrap_or(d)
-        .trim()
+    d.strip_prefix('@').or_else(|| d.strip_prefix("xref:")).unwrap_or(d).trim()
 }
 
-fn nav_link_md(
-    file: FileId,
-    text: &str,
-    link: OpenLink,
-    def_span: Option<Range<usize>>,
-) -> NavLink {
+fn nav_link_md(file: FileId, text: &str, link: OpenLink, def_span: Option<Range<usize>>) -> NavLink {
     let end = link.range.end.min(text.len());
     let located = match link.link_type {
         LinkType::Inline => text
@@ -419,22 +359,12 @@ fn nav_link_md(
         }),
     };
     let target = match link.link_type {
-        LinkType::Email => LinkTarget::Mailto {
-            address: link.dest_url.clone(),
-        },
+        LinkType::Email => LinkTarget::Mailto { address: link.dest_url.clone() },
         _ => classify(&link.dest_url),
     };
     match located.and_then(|r| text.get(r.clone()).map(|s| (r, s))) {
-        Some((range, dest)) => NavLink {
-            dest: dest.to_string(),
-            target,
-            span: Span::new(file, range),
-        },
-        None => NavLink {
-            dest: link.dest_url,
-            target,
-            span: Span::new(file, link.range),
-        },
+        Some((range, dest)) => NavLink { dest: dest.to_string(), target, span: Span::new(file, range) },
+        None => NavLink { dest: link.dest_url, target, span: Span::new(file, link.range) },
     }
 }
 
@@ -558,14 +488,8 @@ pub fn parse_toc_yml(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
     let raw = match serde_saphyr::from_str::<Option<RawRoot>>(text) {
         Ok(raw) => raw.map(|r| r.0).unwrap_or_default(),
         Err(e) => {
-            let pos = e
-                .location()
-                .and_then(|loc| location_offset(text, &loc))
-                .unwrap_or(0);
-            let end = text
-                .get(pos..)
-                .and_then(|s| s.chars().next())
-                .map_or(pos, |c| pos + c.len_utf8());
+            let pos = e.location().and_then(|loc| location_offset(text, &loc)).unwrap_or(0);
+            let end = text.get(pos..).and_then(|s| s.chars().next()).map_or(pos, |c| pos + c.len_utf8());
             let mut message = yaml_error_message(&e);
             if message.starts_with("budget breached") {
                 message = format!("the file exceeds kbc's YAML size or nesting limits ({message})");
@@ -579,13 +503,7 @@ pub fn parse_toc_yml(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
                 .with_label(message)
                 .with_note("a `toc.yml` is a list of items with `name`, `href` and nested `items`"),
             );
-            return (
-                Nav {
-                    file,
-                    items: Vec::new(),
-                },
-                diags,
-            );
+            return (Nav { file, items: Vec::new() }, diags);
         }
     };
     let mut items = Vec::new();
@@ -616,11 +534,7 @@ fn yaml_error_message(e: &serde_saphyr::Error) -> String {
     if let Some(i) = msg.find(", set DuplicateKeyPolicy") {
         msg = &msg[..i];
     }
-    if msg.is_empty() {
-        "invalid YAML".to_string()
-    } else {
-        msg.to_string()
-    }
+    if msg.is_empty() { "invalid YAML".to_string() } else { msg.to_string() }
 }
 
 /// Byte offset of a YAML location: its byte offset when known, else from line and column.
@@ -652,12 +566,7 @@ fn scalar_range(text: &str, s: &Spanned<String>) -> Range<usize> {
     let Some(start) = location_offset(text, &s.referenced) else {
         return 0..0;
     };
-    let len = s
-        .referenced
-        .span()
-        .byte_len()
-        .and_then(|l| usize::try_from(l).ok())
-        .unwrap_or(s.value.len());
+    let len = s.referenced.span().byte_len().and_then(|l| usize::try_from(l).ok()).unwrap_or(s.value.len());
     let mut end = start.saturating_add(len).min(text.len());
     while end > start && !text.is_char_boundary(end) {
         end -= 1;
@@ -708,15 +617,9 @@ fn convert_yml(
     let title = title_src.map_or(String::new(), |s| s.value.trim().to_string());
 
     // href, topicHref, homepage (the primary link is the first present), tocHref.
-    let mut links: Vec<&Spanned<String>> = [&item.href, &item.topic_href, &item.homepage]
-        .into_iter()
-        .flatten()
-        .collect();
-    let primary = if links.is_empty() {
-        None
-    } else {
-        Some(links.remove(0))
-    };
+    let mut links: Vec<&Spanned<String>> =
+        [&item.href, &item.topic_href, &item.homepage].into_iter().flatten().collect();
+    let primary = if links.is_empty() { None } else { Some(links.remove(0)) };
     links.extend(item.toc_href.iter());
 
     let start = location_offset(text, &raw.referenced)
@@ -748,22 +651,13 @@ fn convert_yml(
     let has_href = href.as_ref().is_some_and(|l| l.target != LinkTarget::Empty);
     if title.is_empty() && !has_href {
         diags.push(
-            warning(
-                file,
-                span.range(),
-                "TOC item has neither `name`, `href` nor `uid`; it is skipped",
-            )
-            .with_help("give the item a `name` and an `href`"),
+            warning(file, span.range(), "TOC item has neither `name`, `href` nor `uid`; it is skipped")
+                .with_help("give the item a `name` and an `href`"),
         );
         out.extend(children);
         return;
     }
-    out.push(NavItem {
-        title,
-        href,
-        children,
-        span,
-    });
+    out.push(NavItem { title, href, children, span });
 }
 
 #[cfg(test)]
@@ -794,11 +688,7 @@ mod tests {
     }
 
     fn depth(items: &[NavItem]) -> usize {
-        items
-            .iter()
-            .map(|i| 1 + depth(&i.children))
-            .max()
-            .unwrap_or(0)
+        items.iter().map(|i| 1 + depth(&i.children)).max().unwrap_or(0)
     }
 
     fn titles(items: &[NavItem]) -> Vec<&str> {
@@ -863,28 +753,15 @@ mod tests {
         assert_eq!(depth(&nav.items), 4);
         let top = &nav.items[0].children;
         assert_eq!(top.len(), 14);
-        assert_eq!(
-            top[0].title,
-            "Country and region availability for Audio Conferencing and Calling Plans"
-        );
+        assert_eq!(top[0].title, "Country and region availability for Audio Conferencing and Calling Plans");
         // trailing spaces of a heading are not part of the title
-        let policies = top
-            .iter()
-            .find(|i| i.title.starts_with("Set up policies"))
-            .unwrap();
+        let policies = top.iter().find(|i| i.title.starts_with("Set up policies")).unwrap();
         assert_eq!(policies.title, "Set up policies for your organization");
         assert!(policies.href.is_none());
         assert_eq!(policies.children.len(), 6);
         // a group (no link) at level 3 with level-4 children
-        let phone = top
-            .iter()
-            .find(|i| i.title == "Phone System in Office 365")
-            .unwrap();
-        let voicemail = phone
-            .children
-            .iter()
-            .find(|i| i.title == "Phone System voicemail")
-            .unwrap();
+        let phone = top.iter().find(|i| i.title == "Phone System in Office 365").unwrap();
+        let voicemail = phone.children.iter().find(|i| i.title == "Phone System voicemail").unwrap();
         assert!(voicemail.href.is_none());
         assert_eq!(voicemail.children.len(), 3);
     }
@@ -902,10 +779,7 @@ mod tests {
         assert_eq!(nav.items[0].children.len(), 8);
         let voice = &nav.items[5];
         assert_eq!(voice.title, "云语音");
-        assert_eq!(
-            voice.href.as_ref().unwrap().dest,
-            "cloud-voice-deployment.md"
-        );
+        assert_eq!(voice.href.as_ref().unwrap().dest, "cloud-voice-deployment.md");
         assert_eq!(titles(&voice.children), ["音频会议", "视频"]);
         assert_eq!(
             voice.children[0].children[0].href.as_ref().unwrap().target,
@@ -916,17 +790,11 @@ mod tests {
         );
         let last = nav.items.last().unwrap();
         assert_eq!(last.title, "Teams 的开发人员文档");
-        assert!(matches!(
-            last.href.as_ref().unwrap().target,
-            LinkTarget::External { .. }
-        ));
+        assert!(matches!(last.href.as_ref().unwrap().target, LinkTarget::External { .. }));
         // document order
         let links = nav.links();
         assert_eq!(links[0].dest, "Teams-Overview.md");
-        assert_eq!(
-            links.last().unwrap().dest,
-            "https://docs.microsoft.com/microsoftteams/platform"
-        );
+        assert_eq!(links.last().unwrap().dest, "https://docs.microsoft.com/microsoftteams/platform");
     }
 
     #[test]
@@ -954,8 +822,7 @@ mod tests {
 
     #[test]
     fn crlf_toc_md() {
-        let text =
-            "# [A](a.md)\r\n## [B](sub/b.md \"t\")\r\n\r\n## C\r\n### [D](<d e.md>)\r\n# E\r\n";
+        let text = "# [A](a.md)\r\n## [B](sub/b.md \"t\")\r\n\r\n## C\r\n### [D](<d e.md>)\r\n# E\r\n";
         let (nav, diags) = md(text);
         assert!(diags.is_empty(), "{diags:#?}");
         assert_eq!(titles(&nav.items), ["A", "E"]);
@@ -964,15 +831,8 @@ mod tests {
         let dests: Vec<_> = nav.links().iter().map(|l| l.dest.as_str()).collect();
         assert_eq!(dests, ["a.md", "sub/b.md", "d e.md"]);
         assert_eq!(
-            nav.items[0].children[1].children[0]
-                .href
-                .as_ref()
-                .unwrap()
-                .target,
-            LinkTarget::Article {
-                path: "d e.md".into(),
-                fragment: None
-            }
+            nav.items[0].children[1].children[0].href.as_ref().unwrap().target,
+            LinkTarget::Article { path: "d e.md".into(), fragment: None }
         );
     }
 
@@ -986,11 +846,7 @@ mod tests {
         assert_eq!(count(&nav.items), 6);
         // B skips (1 → 3) and E skips (2 → 4); C is B's sibling, no second warning
         assert_eq!(diags.len(), 2, "{diags:#?}");
-        assert!(
-            diags
-                .iter()
-                .all(|d| d.code == Code::InvalidToc && d.severity == Severity::Warning)
-        );
+        assert!(diags.iter().all(|d| d.code == Code::InvalidToc && d.severity == Severity::Warning));
         assert_eq!(&text[diags[0].span.unwrap().range()], "### [B](b.md)");
         assert_eq!(&text[diags[1].span.unwrap().range()], "#### E");
     }
@@ -1019,24 +875,14 @@ mod tests {
 
     #[test]
     fn stray_content_is_ignored_with_warnings() {
-        let text = "# A\nsome text\n\n- [x](x.md)\n- [y](y.md)\n\n#[B](b.md)\n\n> # [Q](q.md)\n## [C](c.md)\n";
+        let text =
+            "# A\nsome text\n\n- [x](x.md)\n- [y](y.md)\n\n#[B](b.md)\n\n> # [Q](q.md)\n## [C](c.md)\n";
         let (nav, diags) = md(text);
         assert_eq!(titles(&nav.items), ["A"]);
         assert_eq!(titles(&nav.items[0].children), ["C"]);
         assert_eq!(diags.len(), 4, "{diags:#?}");
-        let spans: Vec<_> = diags
-            .iter()
-            .map(|d| &text[d.span.unwrap().range()])
-            .collect();
-        assert_eq!(
-            spans,
-            [
-                "some text",
-                "- [x](x.md)\n- [y](y.md)",
-                "#[B](b.md)",
-                "> # [Q](q.md)"
-            ]
-        );
+        let spans: Vec<_> = diags.iter().map(|d| &text[d.span.unwrap().range()]).collect();
+        assert_eq!(spans, ["some text", "- [x](x.md)\n- [y](y.md)", "#[B](b.md)", "> # [Q](q.md)"]);
         assert!(diags[1].message.contains("list"));
         assert!(diags.iter().all(|d| d.severity == Severity::Warning));
     }
@@ -1060,28 +906,9 @@ mod tests {
     fn link_forms_in_headings() {
         let text = "# [Ref][r]\n# [*Em* `code`](a%20b.md#x)\n# <https://x.y/z>\n# [U](@some.uid)\n# [P](a(1).md) trailing\n# [T](t.md) and [U](u.md)\n\n[r]: ref/target.md \"title\"\n";
         let (nav, diags) = md(text);
-        assert_eq!(
-            titles(&nav.items),
-            [
-                "Ref",
-                "Em code",
-                "https://x.y/z",
-                "U",
-                "P trailing",
-                "T and U"
-            ]
-        );
+        assert_eq!(titles(&nav.items), ["Ref", "Em code", "https://x.y/z", "U", "P trailing", "T and U"]);
         let dests: Vec<_> = nav.links().iter().map(|l| l.dest.as_str()).collect();
-        assert_eq!(
-            dests,
-            [
-                "ref/target.md",
-                "a%20b.md#x",
-                "https://x.y/z",
-                "a(1).md",
-                "t.md"
-            ]
-        );
+        assert_eq!(dests, ["ref/target.md", "a%20b.md#x", "https://x.y/z", "a(1).md", "t.md"]);
         assert!(nav.items[3].href.is_none());
         // the second link of the last heading; the reference definition is not stray content
         assert_eq!(diags.len(), 1, "{diags:#?}");
@@ -1132,16 +959,7 @@ items:
         assert_eq!(&text[shown.children[0].span.range()], "sub/");
         assert_eq!(top.children[1].href.as_ref().unwrap().dest, "home.md");
         let dests: Vec<_> = nav.links().iter().map(|l| l.dest.as_str()).collect();
-        assert_eq!(
-            dests,
-            [
-                "top.md",
-                "quoted file.md",
-                "sub/",
-                "home.md",
-                "https://example.com/"
-            ]
-        );
+        assert_eq!(dests, ["top.md", "quoted file.md", "sub/", "home.md", "https://example.com/"]);
     }
 
     #[test]
@@ -1155,18 +973,10 @@ items:
         assert_eq!(d.severity, Severity::Error);
         let start = d.span.unwrap().start as usize;
         assert!(start >= text.find("a.md").unwrap(), "{d:#?}");
-        assert_eq!(
-            d.message,
-            "the TOC is not valid: mapping values are not allowed in this context"
-        );
+        assert_eq!(d.message, "the TOC is not valid: mapping values are not allowed in this context");
         assert_eq!(&text[d.span.unwrap().range()], ":");
 
-        for bad in [
-            "- just a string\n",
-            "name: [unclosed\n",
-            "- name: a\n href: b\n",
-            "\t- x",
-        ] {
+        for bad in ["- just a string\n", "name: [unclosed\n", "- name: a\n href: b\n", "\t- x"] {
             let (nav, diags) = parse_toc_yml(F, bad);
             assert!(nav.items.is_empty(), "{bad:?}");
             assert_eq!(diags.len(), 1, "{bad:?}");
@@ -1178,24 +988,10 @@ items:
 
     #[test]
     fn nav_file_names() {
-        for yes in [
-            "TOC.md",
-            "toc.md",
-            "Toc.Yml",
-            "toc.yaml",
-            "a/b/TOC.md",
-            "a\\toc.yml",
-        ] {
+        for yes in ["TOC.md", "toc.md", "Toc.Yml", "toc.yaml", "a/b/TOC.md", "a\\toc.yml"] {
             assert!(is_nav_file(yes), "{yes}");
         }
-        for no in [
-            "toc.markdown",
-            "mytoc.md",
-            "toc.md.bak",
-            "index.md",
-            "",
-            "toc",
-        ] {
+        for no in ["toc.markdown", "mytoc.md", "toc.md.bak", "index.md", "", "toc"] {
             assert!(!is_nav_file(no), "{no}");
         }
     }

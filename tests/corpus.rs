@@ -14,7 +14,9 @@ fn words(text: &str) -> Vec<String> {
     while let Some(pos) = rest.find('&') {
         cleaned.push_str(&rest[..pos]);
         let after = &rest[pos + 1..];
-        let end = after.find(';').filter(|&e| e > 0 && e <= 32 && after[..e].chars().all(|c| c.is_alphanumeric() || c == '#'));
+        let end = after
+            .find(';')
+            .filter(|&e| e > 0 && e <= 32 && after[..e].chars().all(|c| c.is_alphanumeric() || c == '#'));
         match end {
             Some(e) => {
                 cleaned.push(' ');
@@ -37,7 +39,12 @@ fn strip_list_numbers(text: &str) -> String {
         let body = line.trim_start_matches([' ', '\t', '>']);
         let digits = body.len() - body.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         let after = &body[digits..];
-        if digits > 0 && (after.starts_with(". ") || after.starts_with(") ") || after.trim() == "." || after.trim() == ")") {
+        if digits > 0
+            && (after.starts_with(". ")
+                || after.starts_with(") ")
+                || after.trim() == "."
+                || after.trim() == ")")
+        {
             out.push_str(&line[..line.len() - body.len()]);
             out.push_str(&after[1..]);
         } else {
@@ -54,7 +61,10 @@ fn strip_line_breaks(text: &str) -> String {
         out.push_str(&rest[..pos]);
         let tag = &rest[pos..];
         let end = tag.find('>').map(|e| e + 1).unwrap_or(tag.len());
-        let inner: String = tag[1..end.saturating_sub(1).max(1)].chars().filter(|c| !c.is_whitespace() && *c != '/').collect();
+        let inner: String = tag[1..end.saturating_sub(1).max(1)]
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '/')
+            .collect();
         if inner.eq_ignore_ascii_case("br") {
             out.push(' ');
             rest = &tag[end..];
@@ -81,8 +91,10 @@ fn dump(book: &Book) -> String {
 #[test]
 fn every_root_parses_and_the_build_does_not_depend_on_thread_count() {
     for root in common::corpus_roots() {
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| common::book(&root));
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| common::book(&root));
+        let one =
+            rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| common::book(&root));
+        let two =
+            rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| common::book(&root));
         assert!(!one.articles.is_empty(), "{} has articles", root.display());
         assert!(dump(&one) == dump(&two), "{}: the model differs between 1 and 2 threads", root.display());
     }
@@ -117,7 +129,12 @@ fn no_text_is_lost() {
                 .into_iter()
                 .filter(|w| !have.contains(w) && !full.contains(w.as_str()) && !reported.contains(w))
                 .collect();
-            assert!(lost.is_empty(), "{}: words missing from the model: {:?}", article.rel_path, &lost[..lost.len().min(20)]);
+            assert!(
+                lost.is_empty(),
+                "{}: words missing from the model: {:?}",
+                article.rel_path,
+                &lost[..lost.len().min(20)]
+            );
             checked += 1;
         }
     }

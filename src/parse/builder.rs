@@ -486,9 +486,15 @@ impl<'a, 'e> Builder<'a, 'e> {
             let dest_span = raw.rfind(&lightbox).map_or(span, |p| {
                 Span::new(span.file, span.start as usize + p..span.start as usize + p + lightbox.len())
             });
-            self.push_link(LinkRole::Link, &lightbox, None, span, dest_span);
+            self.push_link(LinkRole::Image, &lightbox, None, span, dest_span);
         }
-        Block::DocfxImage { link, args: args.to_string(), kind: get("type"), alt: get("alt-text").unwrap_or_default(), span }
+        Block::DocfxImage {
+            link,
+            args: args.to_string(),
+            kind: get("type"),
+            alt: get("alt-text").unwrap_or_default(),
+            span,
+        }
     }
 
     fn alert(&mut self, kind: AlertKind, blocks: Vec<Block>, span: Span) -> Block {
@@ -587,11 +593,18 @@ impl<'a, 'e> Builder<'a, 'e> {
             return;
         }
         let start = rest.start as usize + dropped.find(|c: char| c != '|' && !c.is_whitespace()).unwrap_or(0);
-        let end = rest.start as usize + dropped.trim_end_matches(|c: char| c == '|' || c.is_whitespace()).len();
+        let end =
+            rest.start as usize + dropped.trim_end_matches(|c: char| c == '|' || c.is_whitespace()).len();
         self.diags.push(
-            Diagnostic::new(Code::ExtraTableCells, Span::new(row.file, start..end), "table row has more cells than its header")
-                .with_label("this text is dropped")
-                .with_help("escape a `|` that is not a cell border as `\\|` (also inside `code`), or add a header cell"),
+            Diagnostic::new(
+                Code::ExtraTableCells,
+                Span::new(row.file, start..end),
+                "table row has more cells than its header",
+            )
+            .with_label("this text is dropped")
+            .with_help(
+                "escape a `|` that is not a cell border as `\\|` (also inside `code`), or add a header cell",
+            ),
         );
     }
 
@@ -686,7 +699,14 @@ impl<'a, 'e> Builder<'a, 'e> {
         }
     }
 
-    fn push_link(&mut self, role: LinkRole, dest: &str, title: Option<String>, span: Span, dest_span: Span) -> LinkId {
+    fn push_link(
+        &mut self,
+        role: LinkRole,
+        dest: &str,
+        title: Option<String>,
+        span: Span,
+        dest_span: Span,
+    ) -> LinkId {
         let id = LinkId(self.links.len() as u32);
         self.links.push(Link {
             role,

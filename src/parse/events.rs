@@ -98,12 +98,18 @@ fn file_events<'a>(
             continue;
         }
         let span = Span::new(file, start..end);
-        let mut d = Diagnostic::new(Code::UndefinedReference, span, format!("no link reference definition for `[{label}]`"))
-            .with_label("renders as literal brackets");
+        let mut d = Diagnostic::new(
+            Code::UndefinedReference,
+            span,
+            format!("no link reference definition for `[{label}]`"),
+        )
+        .with_label("renders as literal brackets");
         d = if looks_like_link {
             d.with_help("this looks like a link whose destination did not parse: write `[text](url)` with no space before `(`, and write spaces in the URL as `%20` or wrap it in `<...>`")
         } else {
-            d.with_help(format!("add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"))
+            d.with_help(format!(
+                "add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"
+            ))
         };
         out.diagnostics.push(d);
     }
