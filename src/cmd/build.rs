@@ -72,7 +72,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
     let mut failed = false;
     if write && errors == 0 {
         let dest = book.config.build.build_dir.clone();
-        match kbc::output::publish(&dest, |out| kbc::render::model::write(&book, out)) {
+        match kbc::output::publish(&dest, |out| kbc::render::write_all(&book, out)) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 eprintln!("error: writing the build failed, `{}` is unchanged: {e}", dest.display());

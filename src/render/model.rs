@@ -4,8 +4,8 @@
 use crate::Book;
 use crate::model::Article;
 use crate::resolve::Resolved;
+use super::{write_file, RenderError};
 use serde::Serialize;
-use std::io;
 use std::path::Path;
 
 #[derive(Serialize)]
@@ -26,13 +26,9 @@ pub fn article_json(book: &Book, index: usize) -> String {
 }
 
 /// Writes every article's dump under `out/model/`.
-pub fn write(book: &Book, out: &Path) -> io::Result<()> {
+pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
     for (i, a) in book.articles.iter().enumerate() {
-        let path = out.join("model").join(format!("{}.json", a.rel_path));
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(path, article_json(book, i))?;
+        write_file(out, &format!("model/{}.json", a.rel_path), article_json(book, i))?;
     }
     Ok(())
 }

@@ -1,0 +1,136 @@
+//! Where things land in the built site, and the URLs between them.
+//!
+//! **Invariant:** every renderer asks this module for paths and URLs; none builds one by hand, so
+//! the HTML pages, the JSON and the checklists always agree on where an article lives.
+//! URLs between pages are relative, so a site works under any sub-path and from `file://`.
+
+use crate::model::{Article, ArticleId, LinkId, SectionRef};
+use crate::resolve::Resolved;
+use crate::Book;
+
+/// The output path of an article's page, relative to the site root, with the given extension:
+/// `Skype/x.md` → `Skype/x.html`. Source file names are kept, so URLs are predictable.
+pub fn page_path(article: &Article, ext: &str) -> String {
+    let stem = article.rel_path.strip_suffix(".md").or_else(|| article.rel_path.strip_suffix(".MD"));
+    format!("{}.{ext}", stem.unwrap_or(&article.rel_path))
+}
+
+/// A relative URL from the page at `from` (a site path) to the site path `to`.
+pub fn relative(from: &str, to: &str) -> String {
+    let from_dirs: Vec<&str> = from.split('/').collect();
+    let from_dirs = &from_dirs[..from_dirs.len().saturating_sub(1)];
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let common = from_dirs.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
+    let common = common.min(to_parts.len().saturating_sub(1));
+    let mut out = String::new();
+    for _ in common..from_dirs.len() {
+        out.push_str("../");
+    }
+    out.push_str(&to_parts[common..].join("/"));
+    if out.is_empty() {
+        out.push_str("./");
+    }
+    out
+}
+
+/// Percent-encodes what must not appear raw in a URL path or fragment (spaces, quotes, `%`, `#`, `?`,
+/// control characters); keeps non-ASCII letters, which browsers handle and people can read.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' | '"' | '%' | '<' | '>' | '`' | '#' | '?' | '{' | '}' | '|' | '\\' | '^' | '\'' => {
+                out.push_str(&format!("%{:02X}", c as u32))
+            }
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Where a link goes in the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Href {
+    /// A page or file of this site, relative to the linking page.
+    Internal(String),
+    /// Elsewhere on the web (or `mailto:`), as written.
+    External(String),
+    /// Broken or unchecked-relative: kept as written so nothing silently changes meaning.
+    AsWritten(String),
+}
+
+impl Href {
+    pub fn url(&self) -> &str {
+        match self {
+            Href::Internal(s) | Href::External(s) | Href::AsWritten(s) => s,
+        }
+    }
+}
+
+/// The URL of link `link` of article `from`, from that article's page (with extension `ext`).
+pub fn href(book: &Book, from: ArticleId, link: LinkId, ext: &str) -> Href {
+    let article = &book.articles[from.0 as usize];
+    let l = article.link(link);
+    let here = page_path(article, ext);
+    let resolved = book.resolution.links.get(from.0 as usize).and_then(|r| r.get(link.0 as usize));
+    match resolved {
+        Some(Resolved::Article { article: to, fragment, .. }) => {
+            let target = page_path(&book.articles[to.0 as usize], ext);
+            let mut url = if *to == from { String::new() } else { encode(&relative(&here, &target)) };
+            if let Some(f) = fragment {
+                url.push('#');
+                url.push_str(&encode(f));
+            }
+            if url.is_empty() {
+                url.push_str(&encode(target.rsplit('/').next().unwrap_or(&target)));
+            }
+            Href::Internal(url)
+        }
+        Some(Resolved::File { path }) => Href::Internal(encode(&relative(&here, path))),
+        Some(Resolved::External { url }) => Href::External(url.clone()),
+        Some(Resolved::Mailto { address }) => Href::External(format!("mailto:{address}")),
+        _ => Href::AsWritten(l.dest.clone()),
+    }
+}
+
+/// `page.html#anchor` of a section, relative to the site root.
+pub fn section_path(book: &Book, section: SectionRef, ext: &str) -> String {
+    let article = &book.articles[section.article.0 as usize];
+    let page = page_path(article, ext);
+    match &article.section(section.section).id {
+        Some(id) => format!("{page}#{}", encode(id)),
+        None => page,
+    }
+}
+
+/// An absolute URL for a site path when `site_url` is configured (`https://kb.example.com/x.html`).
+pub fn absolute(site_url: Option<&str>, path: &str) -> Option<String> {
+    site_url.map(|base| format!("{}/{}", base.trim_end_matches('/'), encode(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_urls() {
+        assert_eq!(relative("a/b.html", "a/c.html"), "c.html");
+        assert_eq!(relative("a/b.html", "x/y.html"), "../x/y.html");
+        assert_eq!(relative("b.html", "x/y.png"), "x/y.png");
+        assert_eq!(relative("a/b/c.html", "a/d.html"), "../d.html");
+        assert_eq!(relative("a/b.html", "a"), "../a");
+        assert_eq!(relative("index.html", "index.html"), "index.html");
+    }
+
+    #[test]
+    fn encoding_keeps_chinese_and_escapes_spaces() {
+        assert_eq!(encode("a b/中文.html"), "a%20b/中文.html");
+        assert_eq!(encode("x#y?z"), "x%23y%3Fz");
+    }
+}
