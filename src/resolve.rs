@@ -426,10 +426,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 fn outside_root(ctx: &LinkCtx<'_>) -> Diagnostic {
+    let what = if is_image(ctx.role) { "image" } else { "link" };
     Diagnostic::new(
         Code::LinkOutsideRoot,
         ctx.span,
-        format!("`{}` points outside the content root", ctx.dest),
+        format!("{what} `{}` points outside the content root", ctx.dest),
     )
     .with_label("outside the content root")
     .with_note("kbc never reads files outside the content root")

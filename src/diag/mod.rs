@@ -88,6 +88,8 @@ codes! {
     /// A table row has more cells than its header; Markdown drops the extra cells (often an unescaped
     /// `|` inside inline code).
     ExtraTableCells = "extra-table-cells", Warning;
+    /// Block quotes, lists or emphasis nest deeper than kbc keeps; deeper levels are flattened.
+    NestingDepth = "nesting-depth", Warning;
     /// A `:::` DocFX extension kbc does not know; its content is kept.
     UnknownExtension = "unknown-extension", Warning;
     /// A link names a file that does not exist.

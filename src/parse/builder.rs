@@ -130,8 +130,16 @@ struct Builder<'a, 'e> {
     slugger: Slugger,
     /// The section whose heading was the last block, so an anchor-only paragraph can join it.
     after_heading: Option<SectionId>,
+    /// How deep the builder is in nested blocks and inlines.
+    depth: usize,
+    /// Depths at which a container was flattened (past [`MAX_NESTING`]); its `End` is skipped there.
+    flattened: Vec<usize>,
     diags: Vec<Diagnostic>,
 }
+
+/// Nesting kept in the model. Deeper block quotes, lists and emphasis are flattened into their
+/// parent, so no input can exhaust the stack of the builder or of any renderer that walks the model.
+pub const MAX_NESTING: usize = 48;
 
 impl<'a, 'e> Builder<'a, 'e> {
     fn new(sources: &'a SourceMap, evs: &'e [Ev<'a>]) -> Self {
@@ -150,6 +158,8 @@ impl<'a, 'e> Builder<'a, 'e> {
             tables: 0,
             slugger: Slugger::new(),
             after_heading: None,
+            depth: 0,
+            flattened: Vec::new(),
             diags: Vec::new(),
         }
     }
@@ -302,7 +312,18 @@ impl<'a, 'e> Builder<'a, 'e> {
             EvKind::Md(e) => e,
         };
         match event {
-            Event::Start(tag) if !is_inline(event) => Some(self.block_tag(tag, span)),
+            Event::Start(tag) if !is_inline(event) => {
+                if self.depth > MAX_NESTING
+                    && matches!(
+                        tag,
+                        Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_)
+                    )
+                {
+                    self.flatten(span);
+                    return None;
+                }
+                Some(self.block_tag(tag, span))
+            }
             Event::Rule => Some(Block::ThematicBreak { span }),
             Event::Html(h) => {
                 // An HTML event outside an HTML block does not happen; treat it as one.
@@ -413,18 +434,47 @@ impl<'a, 'e> Builder<'a, 'e> {
     }
 
     fn blocks_until_end(&mut self) -> Vec<Block> {
+        self.depth += 1;
         let mut blocks = Vec::new();
         while let Some(ev) = self.peek() {
             if let EvKind::Md(Event::End(_)) = ev.kind {
                 self.pos += 1;
+                if self.end_of_flattened() {
+                    continue;
+                }
                 break;
             }
             if let Some(b) = self.block() {
                 blocks.push(b);
             }
         }
+        self.depth -= 1;
         fold_containers(&mut blocks);
         blocks
+    }
+
+    /// Skips a container's start past the nesting limit; its content joins the current level.
+    fn flatten(&mut self, span: Span) {
+        if self.flattened.is_empty() && !self.diags.iter().any(|d| d.code == Code::NestingDepth) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::NestingDepth,
+                    span,
+                    format!("content nests deeper than {MAX_NESTING} levels; deeper levels are flattened"),
+                )
+                .with_label("too deep"),
+            );
+        }
+        self.flattened.push(self.depth);
+    }
+
+    /// Whether the `End` just consumed closes a flattened container at this depth.
+    fn end_of_flattened(&mut self) -> bool {
+        if self.flattened.last() == Some(&self.depth) {
+            self.flattened.pop();
+            return true;
+        }
+        false
     }
 
     fn paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
@@ -610,10 +660,14 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// Inlines up to the `End` that closes the current tag (consumed).
     fn inlines_until_end(&mut self) -> Vec<Inline> {
+        self.depth += 1;
         let mut out = Vec::new();
         while let Some(ev) = self.peek() {
             if let EvKind::Md(Event::End(_)) = ev.kind {
                 self.pos += 1;
+                if self.end_of_flattened() {
+                    continue;
+                }
                 break;
             }
             self.pos += 1;
@@ -621,6 +675,7 @@ impl<'a, 'e> Builder<'a, 'e> {
                 out.push(inline);
             }
         }
+        self.depth -= 1;
         out
     }
 
@@ -659,6 +714,10 @@ impl<'a, 'e> Builder<'a, 'e> {
                 }
             }
             Event::TaskListMarker(_) | Event::Rule | Event::End(_) => return None,
+            Event::Start(_) if self.depth > MAX_NESTING => {
+                self.flatten(span);
+                return None;
+            }
             Event::Start(tag) => match tag {
                 Tag::Emphasis => Inline::Emphasis { children: self.inlines_until_end(), span },
                 Tag::Strong => Inline::Strong { children: self.inlines_until_end(), span },

@@ -72,10 +72,10 @@ fn file_events<'a>(
 ) {
     let text = &sources.get(file).text;
     let body = text.get(body_start..).unwrap_or("");
-    let mut broken: Vec<(Range<usize>, String)> = Vec::new();
+    let mut broken: Vec<(Range<usize>, String, LinkType)> = Vec::new();
     let mut callback = |link: BrokenLink<'_>| {
         if matches!(link.link_type, LinkType::Shortcut | LinkType::Reference | LinkType::Collapsed) {
-            broken.push((link.span.clone(), link.reference.to_string()));
+            broken.push((link.span.clone(), link.reference.to_string(), link.link_type));
         }
         None
     };
@@ -89,12 +89,13 @@ fn file_events<'a>(
         raw.push((event, span));
     }
     out.references.extend(defs);
-    for (range, label) in broken {
+    for (range, label, link_type) in broken {
         let start = range.start + body_start;
         let end = range.end + body_start;
         let after = text.get(end..).unwrap_or("");
         let looks_like_link = after.starts_with('(') || after.starts_with(" (") || after.starts_with(".(");
-        if !looks_like_link && is_literal_brackets(&label) {
+        // `[text][label]` is always meant as a link; a lone `[text]` often is not.
+        if link_type == LinkType::Shortcut && !looks_like_link && is_literal_brackets(&label) {
             continue;
         }
         let span = Span::new(file, start..end);

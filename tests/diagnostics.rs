@@ -1,0 +1,107 @@
+//! Hand-made fixtures for every diagnostic code, with exact positions (through CRLF, a BOM and
+//! includes), and the command line's exit codes and output formats.
+
+mod common;
+
+use kbc::diag::Code;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture() -> PathBuf {
+    common::repo_root().join("tests/fixtures/diagnostics")
+}
+
+fn located(book: &kbc::Book) -> Vec<String> {
+    book.diagnostics
+        .iter()
+        .map(|d| {
+            let at = d.span.map(|s| book.content.sources.location(s)).unwrap_or_default();
+            let help = d.help.as_deref().map(|h| format!(" (help: {h})")).unwrap_or_default();
+            format!("{} {} {at} {}{help}", d.severity, d.code, d.message)
+        })
+        .collect()
+}
+
+#[test]
+fn every_code_on_its_fixture() {
+    let book = common::book(&fixture());
+    insta::assert_yaml_snapshot!(located(&book));
+}
+
+#[test]
+fn the_fixture_covers_every_code_that_content_can_trigger() {
+    let book = common::book(&fixture());
+    let seen: std::collections::BTreeSet<Code> = book.diagnostics.iter().map(|d| d.code).collect();
+    // `io` needs an unreadable file (root reads everything); `include-depth` has its own test.
+    let untestable_here = [Code::Io, Code::IncludeDepth];
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| !seen.contains(c) && !untestable_here.contains(c))
+        .map(|c| c.name())
+        .collect();
+    assert!(missing.is_empty(), "codes with no fixture: {missing:?}");
+}
+
+#[test]
+fn include_depth_is_bounded() {
+    let mut files: Vec<(String, String)> = (0..15)
+        .map(|i| (format!("includes/i{i}.md"), format!("level {i}\n\n[!INCLUDE[next](i{}.md)]\n", i + 1)))
+        .collect();
+    files.push(("includes/i15.md".into(), "bottom\n".into()));
+    files.push(("a.md".into(), "# Deep\n\n[!INCLUDE[start](includes/i0.md)]\n".into()));
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let dir = common::fixture(&refs);
+    let book = common::book(dir.path());
+    let depth: Vec<_> = book.diagnostics.iter().filter(|d| d.code == Code::IncludeDepth).collect();
+    assert_eq!(depth.len(), 1, "{:?}", located(&book));
+}
+
+fn kbc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kbc")).args(args).output().expect("run kbc")
+}
+
+#[test]
+fn exit_codes() {
+    let fixture = fixture();
+    let seed = common::repo_root();
+    assert_eq!(kbc(&["check", seed.to_str().unwrap()]).status.code(), Some(0));
+    assert_eq!(kbc(&["check", fixture.to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(kbc(&["check", seed.to_str().unwrap(), "--deny-warnings"]).status.code(), Some(1));
+    assert_eq!(kbc(&["check", "/nonexistent/kbc/dir"]).status.code(), Some(2));
+    assert_eq!(kbc(&["check", "--format", "nope"]).status.code(), Some(2));
+    let bad_toml = common::fixture(&[("book.toml", "[book]\ntitle = 1\n"), ("content/a.md", "# A\n")]);
+    let out = kbc(&["check", bad_toml.path().to_str().unwrap(), "--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("book.toml:2:"), "points at the line: {stderr}");
+}
+
+#[test]
+fn rules_in_book_toml_change_levels() {
+    let dir = common::fixture(&[
+        ("book.toml", "[check.rules]\nmissing-file = \"warn\"\nempty-heading = \"allow\"\n"),
+        ("content/a.md", "# A\n\n[x](nope.md)\n\n## \n"),
+    ]);
+    let book = common::book(dir.path());
+    assert_eq!(located(&book), ["warning missing-file a.md:3:5 file `nope.md` does not exist"]);
+    assert!(!book.has_errors());
+}
+
+#[test]
+fn machine_formats() {
+    let crlf = common::fixture(&[("a.md", "\u{feff}# A\r\n\r\n[x](nope.md#y)\r\n")]);
+    let dir = crlf.path().to_str().unwrap();
+    let json = String::from_utf8(kbc(&["check", dir, "--format", "json"]).stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (v["code"].as_str(), v["line"].as_u64(), v["column"].as_u64()),
+        (Some("missing-file"), Some(3), Some(5))
+    );
+    let github = String::from_utf8(kbc(&["check", dir, "--format", "github"]).stdout).unwrap();
+    assert!(github.starts_with("::error file="), "{github}");
+    assert!(github.contains(",line=3,col=5,"), "{github}");
+    let sarif = String::from_utf8(kbc(&["check", dir, "--format", "sarif"]).stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+}
