@@ -7,10 +7,9 @@ use crate::diag::{Diagnostic, Severity};
 use crate::load::{self, Content, LoadError, Role};
 use crate::model::Article;
 use crate::nav::{self, Nav};
-use crate::parse::{self, IncludeContext, ParseInput};
+use crate::parse::{self, ParseInput};
 use crate::resolve::{self, Resolution};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 
 /// A loaded, parsed, resolved and checked knowledge base.
 pub struct Book {
@@ -54,28 +53,14 @@ impl Book {
 /// Parses every article (in parallel) and navigation file. Output order is content-path order,
 /// whatever the thread count.
 fn parse_all(config: &Config, content: &Content) -> (Vec<Article>, Vec<Nav>, Vec<Diagnostic>) {
-    let by_lower: BTreeMap<String, _> =
-        content.by_path.iter().map(|(p, &id)| (p.to_lowercase(), id)).collect();
-    let includes = IncludeContext { by_path: &content.by_path, by_lower_path: &by_lower };
-    let article_files: Vec<_> =
-        content.files.iter().filter(|(_, r)| *r == Role::Article).map(|(f, _)| *f).collect();
+    let includes = content.include_context();
+    let language = config.book.language.as_deref();
+    let article_files: Vec<_> = content.articles().collect();
     let parsed: Vec<(Article, Vec<Diagnostic>)> = article_files
         .par_iter()
         .map(|&file| {
-            let rel = &content.sources.get(file).rel_path;
-            let default_locale = config
-                .book
-                .language
-                .as_deref()
-                .map(load::normalize_locale)
-                .or_else(|| load::locale_folder(rel))
-                .or_else(|| content.publish_locale.clone())
-                .unwrap_or_else(|| "en-US".to_string());
-            let input = ParseInput {
-                sources: &content.sources,
-                includes: &includes,
-                default_locale: &default_locale,
-            };
+            let default_locale = content.default_locale(language, file);
+            let input = ParseInput { sources: &content.sources, includes: &includes, default_locale: &default_locale };
             parse::parse_article(&input, file)
         })
         .collect();

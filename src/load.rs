@@ -35,6 +35,8 @@ pub struct Content {
     pub dirs: BTreeSet<String>,
     /// Index from relative path to file id, for includes.
     pub by_path: BTreeMap<String, FileId>,
+    /// The same index by lower-cased path, for the case-insensitive fallback.
+    pub by_lower_path: BTreeMap<String, FileId>,
     /// The locale named by a DocFX publish config (`.openpublishing.publish.config.json`), if any.
     pub publish_locale: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -107,14 +109,11 @@ pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
             markdown.push((rel, entry.path().to_path_buf(), nav::is_nav_file(&name)));
         }
     }
-    // The publish config sits at the root and starts with '.', so the walk skipped it as hidden.
-    if content.publish_locale.is_none() {
-        content.publish_locale = publish_locale(&root.join(".openpublishing.publish.config.json"));
-    }
 
     let mut texts = Vec::with_capacity(markdown.len());
     for (rel, disk, is_nav) in markdown {
         let Some(id) = read_text(&mut content, &rel, &disk) else { continue };
+        content.by_lower_path.entry(rel.to_lowercase()).or_insert(id);
         content.by_path.insert(rel, id);
         texts.push((id, is_nav));
     }
@@ -131,6 +130,29 @@ pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
         content.files.push((id, role));
     }
     Ok(content)
+}
+
+impl Content {
+    /// The article files, in path order.
+    pub fn articles(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.files.iter().filter(|(_, r)| *r == Role::Article).map(|&(f, _)| f)
+    }
+
+    /// Where include paths are looked up.
+    pub fn include_context(&self) -> crate::parse::IncludeContext<'_> {
+        crate::parse::IncludeContext { by_path: &self.by_path, by_lower_path: &self.by_lower_path }
+    }
+
+    /// The locale of a file whose front matter names none: the book's `language`, else a
+    /// locale-named top folder (`zh-cn/`), else the DocFX publish config's, else `en-US`.
+    pub fn default_locale(&self, language: Option<&str>, file: FileId) -> String {
+        let rel = &self.sources.get(file).rel_path;
+        language
+            .map(normalize_locale)
+            .or_else(|| locale_folder(rel))
+            .or_else(|| self.publish_locale.clone())
+            .unwrap_or_else(|| "en-US".to_string())
+    }
 }
 
 fn add_path(content: &mut Content, rel: &str) {

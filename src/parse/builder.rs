@@ -829,6 +829,9 @@ impl<'a, 'e> Builder<'a, 'e> {
 
 /// `:::no-loc text="Teams":::` → `Teams`.
 fn no_loc(text: &str) -> String {
+    if !text.contains(":::") {
+        return text.to_string();
+    }
     let mut out = String::new();
     let mut rest = text;
     while let Some(pos) = rest.find(":::no-loc") {

@@ -81,7 +81,7 @@ fn file_events<'a>(
     };
     let parser = Parser::new_with_broken_link_callback(body, super::options(), Some(&mut callback));
     let iter = parser.into_offset_iter();
-    let mut raw: Vec<(Event<'a>, Span)> = Vec::new();
+    let mut raw: Vec<(Event<'a>, Span)> = Vec::with_capacity(body.len() / 16);
     let defs: Vec<(String, String)> =
         iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string())).collect();
     for (event, range) in TextMergeWithOffset::new(iter) {
@@ -116,6 +116,11 @@ fn file_events<'a>(
     }
 
     let raw = if inline_only { inline_events(raw) } else { raw };
+    if !has_include_marker(body) {
+        // The common case: nothing to expand, so the events move over as they are.
+        out.events.extend(raw.into_iter().map(|(event, span)| Ev { kind: EvKind::Md(event), span }));
+        return;
+    }
     let mut i = 0;
     while i < raw.len() {
         if let Some(consumed) = block_include(sources, ctx, &raw, i, stack, out) {
@@ -130,6 +135,11 @@ fn file_events<'a>(
         out.events.push(Ev { kind: EvKind::Md(event.clone()), span: *span });
         i += 1;
     }
+}
+
+/// Whether `text` contains `[!INCLUDE`, in any case.
+fn has_include_marker(text: &str) -> bool {
+    text.as_bytes().windows(9).any(|w| w[0] == b'[' && w[1] == b'!' && w[2..].eq_ignore_ascii_case(b"INCLUDE"))
 }
 
 /// Bracketed text that is plainly not meant as a link: DocFX markers (`[!div]`), task boxes, code-like

@@ -543,6 +543,14 @@ pub fn is_line_break(html: &str) -> bool {
     if !trimmed.starts_with('<') || !trimmed.ends_with('>') {
         return false;
     }
+    // The forms docs use, without running the tokenizer.
+    let b = trimmed.as_bytes();
+    if [&b"<br>"[..], b"<br/>", b"<br />", b"</br>"].iter().any(|f| b.eq_ignore_ascii_case(f)) {
+        return true;
+    }
+    if b.len() < 4 || !b[1..3].eq_ignore_ascii_case(b"br") {
+        return false;
+    }
     let found = tags(trimmed);
     match found.as_slice() {
         [tag] => tag.name == "br" && tag.range == (0..trimmed.len()),
