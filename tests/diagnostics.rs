@@ -105,3 +105,11 @@ fn machine_formats() {
     assert_eq!(v["version"], "2.1.0");
     assert_eq!(v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
 }
+
+#[test]
+fn the_readme_documents_every_code() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let undocumented: Vec<&str> =
+        Code::ALL.iter().map(|c| c.name()).filter(|n| !readme.contains(&format!("| `{n}` |"))).collect();
+    assert!(undocumented.is_empty(), "README.md has no row for {undocumented:?}");
+}
