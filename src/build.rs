@@ -60,7 +60,11 @@ fn parse_all(config: &Config, content: &Content) -> (Vec<Article>, Vec<Nav>, Vec
         .par_iter()
         .map(|&file| {
             let default_locale = content.default_locale(language, file);
-            let input = ParseInput { sources: &content.sources, includes: &includes, default_locale: &default_locale };
+            let input = ParseInput {
+                sources: &content.sources,
+                includes: &includes,
+                default_locale: &default_locale,
+            };
             parse::parse_article(&input, file)
         })
         .collect();

@@ -829,7 +829,8 @@ impl<'a, 'e> Builder<'a, 'e> {
 
 /// `:::no-loc text="Teams":::` → `Teams`.
 fn no_loc(text: &str) -> String {
-    if !text.contains(":::") {
+    // Most text has no colon at all; a `char` search is a memchr, far cheaper than a substring search.
+    if !text.contains(':') || !text.contains(":::") {
         return text.to_string();
     }
     let mut out = String::new();

@@ -139,7 +139,9 @@ fn file_events<'a>(
 
 /// Whether `text` contains `[!INCLUDE`, in any case.
 fn has_include_marker(text: &str) -> bool {
-    text.as_bytes().windows(9).any(|w| w[0] == b'[' && w[1] == b'!' && w[2..].eq_ignore_ascii_case(b"INCLUDE"))
+    text.as_bytes()
+        .windows(9)
+        .any(|w| w[0] == b'[' && w[1] == b'!' && w[2..].eq_ignore_ascii_case(b"INCLUDE"))
 }
 
 /// Bracketed text that is plainly not meant as a link: DocFX markers (`[!div]`), task boxes, code-like
