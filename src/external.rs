@@ -26,7 +26,7 @@
 //! | outcome | code | default |
 //! | --- | --- | --- |
 //! | 404, 410, unknown host, connection refused, redirect loop, invalid URL | `external-link` | error |
-//! | timeout, 5xx or 429 after retries, other 4xx, too many redirects, TLS or protocol failure | `external-link-unverified` | warning |
+//! | timeout, 5xx or 429 after retries, other 4xx, too many redirects, TLS or protocol failure, internationalised host name (not checked) | `external-link-unverified` | warning |
 //! | the page has no anchor for the link's `#fragment` | `external-anchor` | warning |
 //! | the URL redirects permanently (301, 308) | `external-redirect` | note, with the URL to use |
 //!
@@ -247,8 +247,8 @@ struct Use {
     fragment: Option<String>,
     /// The [`Job`] fetching its URL; `None` for an invalid URL.
     job: Option<usize>,
-    /// A problem found without a request (an invalid URL).
-    invalid: Option<String>,
+    /// The verdict when it needs no request (an invalid URL).
+    invalid: Option<Outcome>,
 }
 
 /// One unique URL to fetch.
@@ -317,7 +317,8 @@ struct Target {
     url: String,
     host: String,
     fragment: Option<String>,
-    invalid: Option<String>,
+    /// The verdict when it needs no request.
+    invalid: Option<Outcome>,
 }
 
 impl Target {
@@ -346,11 +347,13 @@ impl Target {
         }
         .to_ascii_lowercase();
         let invalid = if host.is_empty() {
-            Some("it has no host".to_string())
+            Some(Outcome::Broken(Failure::BadUrl("it has no host".into())))
+        } else if host.contains(|c: char| c.is_whitespace()) {
+            Some(Outcome::Broken(Failure::BadUrl("its host contains a space".into())))
         } else if !host.is_ascii() {
-            Some("kbc does not check internationalised host names".to_string())
-        } else if host.contains(|c: char| c.is_ascii_whitespace()) {
-            Some("its host contains a space".to_string())
+            Some(Outcome::Unverified(Failure::Other(
+                "kbc does not check internationalised host names".into(),
+            )))
         } else {
             None
         };
@@ -464,12 +467,7 @@ enum Failure {
 
 fn diagnose(u: &Use, outcome: Option<&Outcome>, options: &Options) -> Option<Diagnostic> {
     let url = &u.written;
-    if let Some(reason) = &u.invalid {
-        let d = Diagnostic::new(Code::ExternalLink, u.span, format!("`{url}` is not a valid URL: {reason}"))
-            .with_label("invalid URL");
-        return Some(d);
-    }
-    let outcome = outcome?;
+    let outcome = u.invalid.as_ref().or(outcome)?;
     match outcome {
         Outcome::Ok(page) => {
             if let (Some(fragment), Some(ids)) = (&u.fragment, &page.fragments)
@@ -1101,7 +1099,11 @@ mod tests {
         assert_eq!(Target::parse("//cdn.x/y").expect("relative").url, "https://cdn.x/y");
         assert!(Target::parse("ftp://x/y").is_none());
         assert!(Target::parse("https:///path").expect("http").invalid.is_some());
-        assert!(Target::parse("https://bücher.de/").expect("http").invalid.is_some());
+        assert!(matches!(
+            Target::parse("https://bücher.de/").expect("http").invalid,
+            Some(Outcome::Unverified(_))
+        ));
+        assert!(matches!(Target::parse("https://a b/").expect("http").invalid, Some(Outcome::Broken(_))));
         assert_eq!(Target::parse("http://[::1]:80/").expect("v6").host, "::1");
         assert_eq!(Target::parse("http://u:p@h.x/").expect("userinfo").host, "h.x");
     }
