@@ -2,12 +2,14 @@
 //!
 //! The pipeline, one module per step:
 //! [`config`] → [`load`] → [`parse`] (events → [`model`]) → [`resolve`] → [`check`] → `render`.
+//! [`external`] checks `http(s)` links over the network when asked to.
 //! [`build`] runs it; the binary's `cmd/` modules are glue.
 
 pub mod build;
 pub mod check;
 pub mod config;
 pub mod diag;
+pub mod external;
 pub mod load;
 pub mod model;
 pub mod nav;

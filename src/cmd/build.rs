@@ -40,16 +40,22 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
     if args.deny_warnings {
         config.check.deny_warnings = true;
     }
+    if args.external {
+        config.check.external.enable = true;
+    }
     if let Some(dest) = dest {
         config.build.build_dir = std::path::absolute(dest).unwrap_or_else(|_| dest.to_path_buf());
     }
-    let book = match Book::load(config) {
+    let mut book = match Book::load(config) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::Failure;
         }
     };
+    if book.config.check.external.enable {
+        check_external(ui, &mut book);
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown: Vec<_> = book
         .diagnostics
@@ -105,5 +111,26 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
         Exit::ContentErrors
     } else {
         Exit::Success
+    }
+}
+
+/// Checks http(s) links and merges the diagnostics into the book's.
+fn check_external(ui: &Ui, book: &mut Book) {
+    let started = Instant::now();
+    let options = kbc::external::Options::from_config(&book.config);
+    let report = kbc::external::apply(book, &options);
+    if let Some(e) = &report.cache_error {
+        eprintln!("warning: external link cache: {e}");
+    }
+    if ui.verbose {
+        eprintln!(
+            "checked {} external links ({} unique URLs, {} from the cache, {} requests, {} excluded) in {:.2?}",
+            report.links,
+            report.urls,
+            report.from_cache,
+            report.requests,
+            report.excluded,
+            started.elapsed()
+        );
     }
 }

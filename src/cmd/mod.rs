@@ -30,4 +30,7 @@ pub struct CheckArgs {
     /// Treat every warning as an error.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also check http(s) links over the network (as `[check.external] enable = true`).
+    #[arg(long)]
+    pub external: bool,
 }

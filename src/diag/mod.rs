@@ -116,6 +116,16 @@ codes! {
     Orphan = "orphan", Note;
     /// A navigation (`TOC.md`, `toc.yml`) entry that cannot be read.
     InvalidToc = "invalid-toc", Error;
+    /// An `http(s)` link is broken: 404, 410, unknown host, connection refused, a redirect loop or an
+    /// invalid URL (checked only with `--external` or `[check.external] enable = true`).
+    ExternalLink = "external-link", Error;
+    /// An `http(s)` link could not be confirmed: a timeout, a server error or rate limit that outlasted
+    /// the retries, another 4xx (often a login), too many redirects, a TLS failure. Flaky is not broken.
+    ExternalLinkUnverified = "external-link-unverified", Warning;
+    /// The page an `http(s)` link points at has no anchor for the link's `#fragment`.
+    ExternalAnchor = "external-anchor", Warning;
+    /// An `http(s)` link redirects permanently (301 or 308); the help gives the URL to use.
+    ExternalRedirect = "external-redirect", Note;
 }
 
 impl fmt::Display for Code {
