@@ -434,8 +434,15 @@ impl<'a, 'e> Builder<'a, 'e> {
     }
 
     fn blocks_until_end(&mut self) -> Vec<Block> {
+        let mut blocks = self.until_end(Self::block);
+        fold_containers(&mut blocks);
+        blocks
+    }
+
+    /// Collects items up to the `End` that closes the current tag (consumed), one level deeper.
+    fn until_end<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Vec<T> {
         self.depth += 1;
-        let mut blocks = Vec::new();
+        let mut out = Vec::new();
         while let Some(ev) = self.peek() {
             if let EvKind::Md(Event::End(_)) = ev.kind {
                 self.pos += 1;
@@ -444,13 +451,12 @@ impl<'a, 'e> Builder<'a, 'e> {
                 }
                 break;
             }
-            if let Some(b) = self.block() {
-                blocks.push(b);
+            if let Some(x) = item(self) {
+                out.push(x);
             }
         }
         self.depth -= 1;
-        fold_containers(&mut blocks);
-        blocks
+        out
     }
 
     /// Skips a container's start past the nesting limit; its content joins the current level.
@@ -660,23 +666,10 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// Inlines up to the `End` that closes the current tag (consumed).
     fn inlines_until_end(&mut self) -> Vec<Inline> {
-        self.depth += 1;
-        let mut out = Vec::new();
-        while let Some(ev) = self.peek() {
-            if let EvKind::Md(Event::End(_)) = ev.kind {
-                self.pos += 1;
-                if self.end_of_flattened() {
-                    continue;
-                }
-                break;
-            }
-            self.pos += 1;
-            if let Some(inline) = self.inline(ev) {
-                out.push(inline);
-            }
-        }
-        self.depth -= 1;
-        out
+        self.until_end(|b| {
+            let ev = b.next()?;
+            b.inline(ev)
+        })
     }
 
     /// Inlines up to the next block-level event (not consumed).

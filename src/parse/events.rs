@@ -55,86 +55,232 @@ pub fn stream<'a>(
     file: FileId,
     body_start: usize,
 ) -> Stream<'a> {
-    let mut out = Stream::default();
-    let mut stack = vec![file];
-    file_events(sources, ctx, file, body_start, &mut stack, &mut out, false);
-    out
+    let mut x = Expander { sources, ctx, stack: vec![file], out: Stream::default() };
+    x.file_events(file, body_start, false);
+    x.out
 }
 
-fn file_events<'a>(
+/// Walks a file's events and, recursively, the files it includes.
+struct Expander<'a, 'c> {
     sources: &'a SourceMap,
-    ctx: &IncludeContext<'_>,
-    file: FileId,
-    body_start: usize,
-    stack: &mut Vec<FileId>,
-    out: &mut Stream<'a>,
-    inline_only: bool,
-) {
-    let text = &sources.get(file).text;
-    let body = text.get(body_start..).unwrap_or("");
-    let mut broken: Vec<(Range<usize>, String, LinkType)> = Vec::new();
-    let mut callback = |link: BrokenLink<'_>| {
-        if matches!(link.link_type, LinkType::Shortcut | LinkType::Reference | LinkType::Collapsed) {
-            broken.push((link.span.clone(), link.reference.to_string(), link.link_type));
-        }
-        None
-    };
-    let parser = Parser::new_with_broken_link_callback(body, super::options(), Some(&mut callback));
-    let iter = parser.into_offset_iter();
-    let mut raw: Vec<(Event<'a>, Span)> = Vec::with_capacity(body.len() / 16);
-    let defs: Vec<(String, String)> =
-        iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string())).collect();
-    for (event, range) in TextMergeWithOffset::new(iter) {
-        let span = Span::new(file, range.start + body_start..range.end + body_start);
-        raw.push((event, span));
-    }
-    out.references.extend(defs);
-    for (range, label, link_type) in broken {
-        let start = range.start + body_start;
-        let end = range.end + body_start;
-        let after = text.get(end..).unwrap_or("");
-        let looks_like_link = after.starts_with('(') || after.starts_with(" (") || after.starts_with(".(");
-        // `[text][label]` is always meant as a link; a lone `[text]` often is not.
-        if link_type == LinkType::Shortcut && !looks_like_link && is_literal_brackets(&label) {
-            continue;
-        }
-        let span = Span::new(file, start..end);
-        let mut d = Diagnostic::new(
-            Code::UndefinedReference,
-            span,
-            format!("no link reference definition for `[{label}]`"),
-        )
-        .with_label("renders as literal brackets");
-        d = if looks_like_link {
-            d.with_help("this looks like a link whose destination did not parse: write `[text](url)` with no space before `(`, and write spaces in the URL as `%20` or wrap it in `<...>`")
-        } else {
-            d.with_help(format!(
-                "add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"
-            ))
+    ctx: &'c IncludeContext<'c>,
+    /// The files being expanded, outermost first (for cycle detection and relative paths).
+    stack: Vec<FileId>,
+    out: Stream<'a>,
+}
+
+impl<'a> Expander<'a, '_> {
+    fn file_events(&mut self, file: FileId, body_start: usize, inline_only: bool) {
+        let text = &self.sources.get(file).text;
+        let body = text.get(body_start..).unwrap_or("");
+        let mut broken: Vec<(Range<usize>, String, LinkType)> = Vec::new();
+        let mut callback = |link: BrokenLink<'_>| {
+            if matches!(link.link_type, LinkType::Shortcut | LinkType::Reference | LinkType::Collapsed) {
+                broken.push((link.span.clone(), link.reference.to_string(), link.link_type));
+            }
+            None
         };
-        out.diagnostics.push(d);
+        let parser = Parser::new_with_broken_link_callback(body, super::options(), Some(&mut callback));
+        let iter = parser.into_offset_iter();
+        let mut raw: Vec<(Event<'a>, Span)> = Vec::with_capacity(body.len() / 16);
+        let defs: Vec<(String, String)> =
+            iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string())).collect();
+        for (event, range) in TextMergeWithOffset::new(iter) {
+            let span = Span::new(file, range.start + body_start..range.end + body_start);
+            raw.push((event, span));
+        }
+        self.out.references.extend(defs);
+        for (range, label, link_type) in broken {
+            let range = range.start + body_start..range.end + body_start;
+            if let Some(d) = undefined_reference(file, text, range, &label, link_type) {
+                self.out.diagnostics.push(d);
+            }
+        }
+
+        let raw = if inline_only { inline_events(raw) } else { raw };
+        if !has_include_marker(body) {
+            // The common case: nothing to expand, so the events move over as they are.
+            self.out.events.extend(raw.into_iter().map(|(event, span)| Ev { kind: EvKind::Md(event), span }));
+            return;
+        }
+        let mut i = 0;
+        while i < raw.len() {
+            if let Some(consumed) = self.block_include(&raw, i) {
+                i += consumed;
+                continue;
+            }
+            if let Some(consumed) = self.inline_include(&raw, i) {
+                i += consumed;
+                continue;
+            }
+            let (event, span) = &raw[i];
+            self.out.events.push(Ev { kind: EvKind::Md(event.clone()), span: *span });
+            i += 1;
+        }
+    }
+    /// A paragraph made only of includes (and line breaks between them): each becomes a block include.
+    fn block_include(&mut self, raw: &[(Event<'a>, Span)], i: usize) -> Option<usize> {
+        let (Event::Start(Tag::Paragraph), _) = raw.get(i)? else { return None };
+        // Find the paragraph's end and check that it holds only includes.
+        let mut found = Vec::new();
+        let mut k = i + 1;
+        loop {
+            match raw.get(k)? {
+                (Event::End(TagEnd::Paragraph), _) => break,
+                (Event::SoftBreak | Event::HardBreak, _) => k += 1,
+                (Event::Text(t), _) if t.trim().is_empty() => k += 1,
+                _ => {
+                    let (end, dest, prefix, suffix) = match_include(raw, k)?;
+                    if !prefix.trim().is_empty() || !suffix.trim().is_empty() {
+                        return None;
+                    }
+                    found.push((k, end, dest));
+                    k = end + 2;
+                }
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        for (start, end, dest) in found {
+            let (first, last) = (raw[start].1, raw[end + 1].1);
+            let span = Span::new(first.file, first.start as usize..last.start as usize + 1);
+            self.expand(span, raw[start + 1].1, dest, false);
+        }
+        Some(k + 1 - i)
     }
 
-    let raw = if inline_only { inline_events(raw) } else { raw };
-    if !has_include_marker(body) {
-        // The common case: nothing to expand, so the events move over as they are.
-        out.events.extend(raw.into_iter().map(|(event, span)| Ev { kind: EvKind::Md(event), span }));
-        return;
-    }
-    let mut i = 0;
-    while i < raw.len() {
-        if let Some(consumed) = block_include(sources, ctx, &raw, i, stack, out) {
-            i += consumed;
-            continue;
+    /// `text [!INCLUDE[t](x.md)] more`: the include's inline content replaces the marker.
+    fn inline_include(&mut self, raw: &[(Event<'a>, Span)], i: usize) -> Option<usize> {
+        let (end, dest, prefix, suffix) = match_include(raw, i)?;
+        let (text_span, link_span, after_span) = (raw[i].1, raw[i + 1].1, raw[end + 1].1);
+        let marker_start =
+            (link_span.start as usize).saturating_sub("[!INCLUDE".len()).max(text_span.start as usize);
+        if !prefix.is_empty() {
+            let span = Span::new(text_span.file, text_span.start as usize..marker_start);
+            self.out
+                .events
+                .push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(prefix.to_string()))), span });
         }
-        if let Some(consumed) = inline_include(sources, ctx, &raw, i, stack, out) {
-            i += consumed;
-            continue;
+        let span = Span::new(text_span.file, marker_start..after_span.start as usize + 1);
+        if !self.expand(span, link_span, dest, true) {
+            // Not expanded: keep the marker as written, so no text is lost.
+            let raw = self.sources.get(span.file).slice(span).to_string();
+            self.out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(raw))), span });
         }
-        let (event, span) = &raw[i];
-        out.events.push(Ev { kind: EvKind::Md(event.clone()), span: *span });
-        i += 1;
+        if !suffix.is_empty() {
+            let span = Span { start: (after_span.start + 1).min(after_span.end), ..after_span };
+            self.out
+                .events
+                .push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(suffix.to_string()))), span });
+        }
+        Some(end + 2 - i)
     }
+
+    /// Resolves one include and appends its events (or a diagnostic).
+    fn expand(&mut self, span: Span, link_span: Span, dest: &str, inline: bool) -> bool {
+        let sources = self.sources;
+        let including = self.stack.last().copied().unwrap_or(span.file);
+        let from = &sources.get(including).rel_path;
+        let dest_span = dest_span_in(sources, link_span);
+        let path = dest.split(['#', '?']).next().unwrap_or("");
+        let path = percent_decode(&path.replace('\\', "/"));
+        let index = self.out.includes.len();
+        let title = title_of(sources, link_span);
+        let Some(rel) = join_relative(from, &path) else {
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::LinkOutsideRoot,
+                    dest_span,
+                    format!("include `{dest}` points outside the content root"),
+                )
+                .with_label("not read"),
+            );
+            self.out.includes.push(IncludeRef { title, path, file: None, span });
+            self.mark(index, span, inline);
+            return false;
+        };
+        let target =
+            self.ctx.by_path.get(&rel).or_else(|| self.ctx.by_lower_path.get(&rel.to_lowercase())).copied();
+        self.out.includes.push(IncludeRef { title, path: rel.clone(), file: target, span });
+        self.mark(index, span, inline);
+        let Some(target) = target else {
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::MissingInclude,
+                    dest_span,
+                    format!("included file `{rel}` does not exist"),
+                )
+                .with_label("no such file"),
+            );
+            return false;
+        };
+        if let Some(pos) = self.stack.iter().position(|&f| f == target) {
+            let chain: Vec<&str> = self.stack[pos..]
+                .iter()
+                .chain([&target])
+                .map(|&f| sources.get(f).rel_path.as_str())
+                .collect();
+            self.out.diagnostics.push(
+                Diagnostic::new(
+                    Code::IncludeCycle,
+                    dest_span,
+                    format!("include cycle: `{}`", chain.join("` → `")),
+                )
+                .with_label("includes a file that is already being included"),
+            );
+            return false;
+        }
+        if self.stack.len() > MAX_INCLUDE_DEPTH {
+            self.out.diagnostics.push(Diagnostic::new(
+                Code::IncludeDepth,
+                dest_span,
+                format!("includes nest deeper than {MAX_INCLUDE_DEPTH} levels; `{rel}` is not expanded"),
+            ));
+            return false;
+        }
+        let fm = front_matter::parse(target, &sources.get(target).text);
+        self.stack.push(target);
+        self.file_events(target, fm.body_start, inline);
+        self.stack.pop();
+        true
+    }
+
+    /// A block include leaves a marker in the stream, expanded or not, so the model keeps it.
+    fn mark(&mut self, index: usize, span: Span, inline: bool) {
+        if !inline {
+            self.out.events.push(Ev { kind: EvKind::Include(index), span });
+        }
+    }
+}
+
+/// The diagnostic for an undefined reference label, unless the brackets are plainly literal text.
+fn undefined_reference(
+    file: FileId,
+    text: &str,
+    range: Range<usize>,
+    label: &str,
+    link_type: LinkType,
+) -> Option<Diagnostic> {
+    let after = text.get(range.end..).unwrap_or("");
+    let looks_like_link = after.starts_with('(') || after.starts_with(" (") || after.starts_with(".(");
+    // `[text][label]` is always meant as a link; a lone `[text]` often is not.
+    if link_type == LinkType::Shortcut && !looks_like_link && is_literal_brackets(label) {
+        return None;
+    }
+    let d = Diagnostic::new(
+        Code::UndefinedReference,
+        Span::new(file, range),
+        format!("no link reference definition for `[{label}]`"),
+    )
+    .with_label("renders as literal brackets");
+    Some(if looks_like_link {
+        d.with_help("this looks like a link whose destination did not parse: write `[text](url)` with no space before `(`, and write spaces in the URL as `%20` or wrap it in `<...>`")
+    } else {
+        d.with_help(format!(
+            "add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"
+        ))
+    })
 }
 
 /// Whether `text` contains `[!INCLUDE`, in any case.
@@ -211,152 +357,6 @@ fn match_include<'b>(raw: &'b [(Event<'_>, Span)], i: usize) -> Option<(usize, &
     let (Event::Text(after), _) = raw.get(j + 1)? else { return None };
     let suffix = after.strip_prefix(']')?;
     Some((j, dest_url.as_ref(), prefix, suffix))
-}
-
-/// A paragraph made only of includes (and line breaks between them): each becomes a block include.
-fn block_include<'a>(
-    sources: &'a SourceMap,
-    ctx: &IncludeContext<'_>,
-    raw: &[(Event<'a>, Span)],
-    i: usize,
-    stack: &mut Vec<FileId>,
-    out: &mut Stream<'a>,
-) -> Option<usize> {
-    let (Event::Start(Tag::Paragraph), _) = raw.get(i)? else { return None };
-    // Find the paragraph's end and check that it holds only includes.
-    let mut found = Vec::new();
-    let mut k = i + 1;
-    loop {
-        match raw.get(k)? {
-            (Event::End(TagEnd::Paragraph), _) => break,
-            (Event::SoftBreak | Event::HardBreak, _) => k += 1,
-            (Event::Text(t), _) if t.trim().is_empty() => k += 1,
-            _ => {
-                let (end, dest, prefix, suffix) = match_include(raw, k)?;
-                if !prefix.trim().is_empty() || !suffix.trim().is_empty() {
-                    return None;
-                }
-                found.push((k, end, dest));
-                k = end + 2;
-            }
-        }
-    }
-    if found.is_empty() {
-        return None;
-    }
-    for (start, end, dest) in found {
-        let (first, last) = (raw[start].1, raw[end + 1].1);
-        let span = Span::new(first.file, first.start as usize..last.start as usize + 1);
-        expand(sources, ctx, span, raw[start + 1].1, dest, stack, out, false);
-    }
-    Some(k + 1 - i)
-}
-
-/// `text [!INCLUDE[t](x.md)] more`: the include's inline content replaces the marker.
-fn inline_include<'a>(
-    sources: &'a SourceMap,
-    ctx: &IncludeContext<'_>,
-    raw: &[(Event<'a>, Span)],
-    i: usize,
-    stack: &mut Vec<FileId>,
-    out: &mut Stream<'a>,
-) -> Option<usize> {
-    let (end, dest, prefix, suffix) = match_include(raw, i)?;
-    let (text_span, link_span, after_span) = (raw[i].1, raw[i + 1].1, raw[end + 1].1);
-    let marker_start =
-        (link_span.start as usize).saturating_sub("[!INCLUDE".len()).max(text_span.start as usize);
-    if !prefix.is_empty() {
-        let span = Span::new(text_span.file, text_span.start as usize..marker_start);
-        out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(prefix.to_string()))), span });
-    }
-    let span = Span::new(text_span.file, marker_start..after_span.start as usize + 1);
-    if !expand(sources, ctx, span, link_span, dest, stack, out, true) {
-        // Not expanded: keep the marker as written, so no text is lost.
-        let raw = sources.get(span.file).slice(span).to_string();
-        out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(raw))), span });
-    }
-    if !suffix.is_empty() {
-        let span = Span { start: (after_span.start + 1).min(after_span.end), ..after_span };
-        out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(suffix.to_string()))), span });
-    }
-    Some(end + 2 - i)
-}
-
-/// Resolves one include and appends its events (or a diagnostic).
-#[allow(clippy::too_many_arguments)]
-fn expand<'a>(
-    sources: &'a SourceMap,
-    ctx: &IncludeContext<'_>,
-    span: Span,
-    link_span: Span,
-    dest: &str,
-    stack: &mut Vec<FileId>,
-    out: &mut Stream<'a>,
-    inline: bool,
-) -> bool {
-    let including = stack.last().copied().unwrap_or(span.file);
-    let from = &sources.get(including).rel_path;
-    let dest_span = dest_span_in(sources, link_span);
-    let path = dest.split(['#', '?']).next().unwrap_or("");
-    let path = percent_decode(&path.replace('\\', "/"));
-    let index = out.includes.len();
-    let title = title_of(sources, link_span);
-    let Some(rel) = join_relative(from, &path) else {
-        out.diagnostics.push(
-            Diagnostic::new(
-                Code::LinkOutsideRoot,
-                dest_span,
-                format!("include `{dest}` points outside the content root"),
-            )
-            .with_label("not read"),
-        );
-        out.includes.push(IncludeRef { title, path, file: None, span });
-        mark(out, index, span, inline);
-        return false;
-    };
-    let target = ctx.by_path.get(&rel).or_else(|| ctx.by_lower_path.get(&rel.to_lowercase())).copied();
-    out.includes.push(IncludeRef { title, path: rel.clone(), file: target, span });
-    mark(out, index, span, inline);
-    let Some(target) = target else {
-        out.diagnostics.push(
-            Diagnostic::new(Code::MissingInclude, dest_span, format!("included file `{rel}` does not exist"))
-                .with_label("no such file"),
-        );
-        return false;
-    };
-    if let Some(pos) = stack.iter().position(|&f| f == target) {
-        let chain: Vec<&str> =
-            stack[pos..].iter().chain([&target]).map(|&f| sources.get(f).rel_path.as_str()).collect();
-        out.diagnostics.push(
-            Diagnostic::new(
-                Code::IncludeCycle,
-                dest_span,
-                format!("include cycle: `{}`", chain.join("` → `")),
-            )
-            .with_label("includes a file that is already being included"),
-        );
-        return false;
-    }
-    if stack.len() > MAX_INCLUDE_DEPTH {
-        out.diagnostics.push(Diagnostic::new(
-            Code::IncludeDepth,
-            dest_span,
-            format!("includes nest deeper than {MAX_INCLUDE_DEPTH} levels; `{rel}` is not expanded"),
-        ));
-        return false;
-    }
-    let fm = front_matter::parse(target, &sources.get(target).text);
-    stack.push(target);
-    file_events(sources, ctx, target, fm.body_start, stack, out, inline);
-    stack.pop();
-    true
-}
-
-/// A block include leaves a marker in the stream, expanded or not, so the model keeps it.
-fn mark(out: &mut Stream<'_>, index: usize, span: Span, inline: bool) {
-    if !inline {
-        out.events.push(Ev { kind: EvKind::Include(index), span });
-    }
 }
 
 /// The text between the brackets of `[title](dest)`.
