@@ -55,6 +55,17 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Show how kbc reads one Markdown file (for debugging content or kbc itself).
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Subcommand)]
+enum DebugCommand {
+    /// The pulldown-cmark events of a file, with byte ranges and line:column.
+    Events { file: PathBuf },
+    /// The model of a file parsed on its own (includes are not expanded), as JSON.
+    Model { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +83,8 @@ fn main() -> ExitCode {
         Command::Build { dir, dest, check } => cmd::build::run(&ui, &dir, dest.as_deref(), &check, true),
         Command::Check { dir, check } => cmd::build::run(&ui, &dir, None, &check, false),
         Command::Init { dir } => cmd::init::run(&ui, &dir),
+        Command::Debug(DebugCommand::Events { file }) => cmd::debug::events(&file),
+        Command::Debug(DebugCommand::Model { file }) => cmd::debug::model(&file),
     };
     ExitCode::from(code as u8)
 }

@@ -1,6 +1,7 @@
 //! Subcommands: glue between the command line and the library.
 
 pub mod build;
+pub mod debug;
 pub mod init;
 
 use kbc::diag::render::Format;
