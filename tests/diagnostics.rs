@@ -121,3 +121,16 @@ fn the_readme_documents_every_code() {
         Code::ALL.iter().map(|c| c.name()).filter(|n| !readme.contains(&format!("| `{n}` |"))).collect();
     assert!(undocumented.is_empty(), "README.md has no row for {undocumented:?}");
 }
+
+#[test]
+fn an_include_may_link_to_an_anchor_only_its_includer_defines() {
+    let dir = common::fixture(&[
+        ("includes/steps.md", "See [the setup](#setup).\n"),
+        ("has.md", "# Has\n\n## Setup\n\n[!INCLUDE[steps](includes/steps.md)]\n"),
+        ("lacks.md", "# Lacks\n\n[!INCLUDE[steps](includes/steps.md)]\n\n[has](has.md)\n"),
+    ]);
+    let book = common::book(dir.path());
+    // Checked once per includer: fine in `has.md`, broken in `lacks.md`, reported at the include
+    // file's line, once.
+    assert_eq!(located(&book), ["error missing-anchor includes/steps.md:1:17 `lacks.md` has no anchor `#setup`"]);
+}
