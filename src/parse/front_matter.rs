@@ -1,17 +1,26 @@
 //! YAML front matter: splitting it off the Markdown body and reading it into the typed [`Meta`].
 //!
 //! Front matter exists when the file's first line is `---` (trailing blanks allowed) and a later
-//! line is `---` or `...`. The YAML between them is read with serde-saphyr into a private,
-//! order-preserving tree whose every node carries its source location ([`Spanned`]), so that
-//! diagnostics point at the exact key or value in the `.md` file. Duplicate keys are passed through
-//! by the parser and resolved here (the last one wins, with a warning), and the parser's budgets
-//! bound alias bombs and deep nesting.
+//! line is `---` or `...`. The YAML between them is read into a private, order-preserving tree
+//! whose every node carries its location in the YAML ([`Node`]), so that diagnostics point at the
+//! exact key or value in the `.md` file. Duplicate keys are resolved here (the last one wins, with a
+//! warning).
+//!
+//! Two readers build that tree. Nearly all real front matter is a flat mapping of `key: value`
+//! lines and `- item` lists: [`fast`] reads that subset line by line, without allocating beyond the
+//! tree, and builds what serde-saphyr would build, byte ranges included. Anything outside the
+//! subset, or that it is unsure about, is read by serde-saphyr (converted from its [`Spanned`]
+//! nodes), which passes duplicate keys through and whose budgets bound alias bombs and deep
+//! nesting. Everything after the tree (duplicate keys, typed fields, diagnostics) is shared.
+
+mod fast;
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::model::{AssetGuid, Date, Meta, MetaValue};
 use crate::source::{FileId, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
@@ -32,6 +41,26 @@ const MAX_REPLAYED_EVENTS: usize = 10_000;
 
 /// Splits and parses the front matter of `text`, the whole file without BOM. Never panics.
 pub fn parse(file: FileId, text: &str) -> FrontMatter {
+    parse_with(file, text, Reader::Fast)
+}
+
+/// [`parse`] with serde-saphyr only: the reference the fast path is tested against.
+#[cfg(test)]
+fn parse_slow(file: FileId, text: &str) -> FrontMatter {
+    parse_with(file, text, Reader::Saphyr)
+}
+
+/// Which YAML reader to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// The fast path when the YAML is in its subset, else serde-saphyr.
+    Fast,
+    /// serde-saphyr only.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Saphyr,
+}
+
+fn parse_with(file: FileId, text: &str, reader: Reader) -> FrontMatter {
     let mut out = FrontMatter { meta: Meta::default(), body_start: 0, diagnostics: Vec::new() };
     let block = match split(text) {
         Split::None => return out,
@@ -59,7 +88,7 @@ pub fn parse(file: FileId, text: &str) -> FrontMatter {
         yaml: text.get(block.yaml.clone()).unwrap_or(""),
         block: block.span.clone(),
     };
-    let root = match read_yaml(cx.yaml) {
+    let root = match read_yaml(cx.yaml, reader) {
         Ok(root) => root,
         Err(problem) => {
             out.diagnostics.push(cx.syntax_diagnostic(problem));
@@ -162,20 +191,73 @@ fn split(text: &str) -> Split {
 // ---------------------------------------------------------------------------------------------
 // The YAML tree
 
-/// A YAML node as serde-saphyr reports it, with locations on every nested node.
+/// Where a node is in the YAML text: its byte range when known, and the 1-based line and
+/// (character) column that serde-saphyr reported (0 for nodes of the fast path, whose byte range is
+/// always known). Compact, as every node has two.
+#[derive(Debug, Clone, Copy)]
+struct Loc {
+    /// [`Loc::NO_BYTES`] when the byte range is unknown.
+    start: u32,
+    end: u32,
+    line: u32,
+    column: u32,
+}
+
+impl Loc {
+    /// A `start` for an unknown byte range (and for one beyond 4 GiB, which no front matter reaches).
+    const NO_BYTES: u32 = u32::MAX;
+
+    fn bytes(start: usize, end: usize) -> Loc {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) if start != Loc::NO_BYTES => Loc { start, end, line: 0, column: 0 },
+            _ => Loc { start: Loc::NO_BYTES, end: 0, line: 0, column: 0 },
+        }
+    }
+
+    fn reported(loc: &serde_saphyr::Location) -> Loc {
+        let span = loc.span();
+        let range = span.byte_offset().zip(span.byte_len()).and_then(|(offset, len)| {
+            let start = usize::try_from(offset).ok()?;
+            Some((start, start.checked_add(usize::try_from(len).ok()?)?))
+        });
+        let (start, end) = range.unwrap_or((usize::MAX, 0));
+        Loc {
+            line: u32::try_from(loc.line()).unwrap_or(0),
+            column: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            ..Loc::bytes(start, end)
+        }
+    }
+}
+
+/// A YAML node with its locations: where it is used and, for an alias, where it was defined.
 #[derive(Debug)]
-enum Value {
+struct Node<'a> {
+    value: Value<'a>,
+    referenced: Loc,
+    defined: Loc,
+}
+
+impl<'de> Deserialize<'de> for Node<'static> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node<'static>, D::Error> {
+        let Spanned { value, referenced, defined } = Spanned::<Value<'static>>::deserialize(d)?;
+        Ok(Node { value, referenced: Loc::reported(&referenced), defined: Loc::reported(&defined) })
+    }
+}
+
+/// A YAML value. Strings borrow from the YAML text when the fast path read them.
+#[derive(Debug)]
+enum Value<'a> {
     Null,
     Bool(bool),
     Int(i64),
     UInt(u64),
     Float(f64),
-    Str(String),
-    List(Vec<Spanned<Value>>),
-    Map(Vec<(Spanned<Value>, Spanned<Value>)>),
+    Str(Cow<'a, str>),
+    List(Vec<Node<'a>>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
 }
 
-impl Value {
+impl Value<'_> {
     fn kind(&self) -> &'static str {
         match self {
             Value::Null => "nothing",
@@ -188,8 +270,8 @@ impl Value {
     }
 }
 
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+impl<'de> Deserialize<'de> for Value<'static> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value<'static>, D::Error> {
         d.deserialize_any(ValueVisitor)
     }
 }
@@ -197,53 +279,53 @@ impl<'de> Deserialize<'de> for Value {
 struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
+    type Value = Value<'static>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any YAML value")
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(Value::Null)
     }
 
-    fn visit_none<E>(self) -> Result<Value, E> {
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
         Ok(Value::Null)
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         Value::deserialize(d)
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Value::Bool(v))
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
         Ok(Value::Int(v))
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
         Ok(Value::UInt(v))
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
         Ok(Value::Float(v))
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_string()))
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Value::Str(Cow::Owned(v.to_string())))
     }
 
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Value::Str(Cow::Owned(v)))
     }
 
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
-        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(Value::Str(Cow::Owned(String::from_utf8_lossy(v).into_owned())))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
             items.push(item);
@@ -251,7 +333,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::List(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut entries = Vec::new();
         while let Some(entry) = map.next_entry()? {
             entries.push(entry);
@@ -259,11 +341,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Map(entries))
     }
 
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         Value::deserialize(d)
     }
 
-    fn visit_enum<A: de::EnumAccess<'de>>(self, _data: A) -> Result<Value, A::Error> {
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _data: A) -> Result<Self::Value, A::Error> {
         Err(de::Error::custom("unexpected enum in YAML"))
     }
 }
@@ -302,8 +384,14 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
-fn read_yaml(yaml: &str) -> Result<Option<Spanned<Value>>, YamlProblem> {
-    let run = || serde_saphyr::from_str_with_options::<Option<Spanned<Value>>>(yaml, yaml_options());
+/// The YAML's root node (`None` when the YAML holds no node), read by the fast path when it can.
+fn read_yaml(yaml: &str, reader: Reader) -> Result<Option<Node<'_>>, YamlProblem> {
+    if reader == Reader::Fast
+        && let Some(root) = fast::read(yaml)
+    {
+        return Ok(root);
+    }
+    let run = || serde_saphyr::from_str_with_options::<Option<Node<'static>>>(yaml, yaml_options());
     match std::panic::catch_unwind(run) {
         Ok(Ok(root)) => Ok(root),
         Ok(Err(err)) => Err(YamlProblem::Parse(Box::new(err))),
@@ -363,37 +451,43 @@ struct Cx<'a> {
 }
 
 /// A top-level entry after duplicate resolution.
-struct Entry {
-    key: String,
+struct Entry<'n> {
+    key: Cow<'n, str>,
     key_span: Span,
-    value: Spanned<Value>,
+    value: Node<'n>,
 }
+
+/// Mappings up to this size find duplicate keys by comparing with every earlier key.
+const SMALL_MAP: usize = 32;
 
 impl Cx<'_> {
     fn span(&self, range: Range<usize>) -> Span {
         Span::new(self.file, range)
     }
 
-    /// The byte range in the YAML text of a node, when serde-saphyr knows it.
-    fn yaml_range(&self, loc: &serde_saphyr::Location) -> Option<Range<usize>> {
-        let s = loc.span();
-        let start = usize::try_from(s.byte_offset()?).ok()?;
-        let len = usize::try_from(s.byte_len()?).ok()?;
-        let end = start.checked_add(len)?;
-        (end <= self.yaml.len() && self.yaml.is_char_boundary(start) && self.yaml.is_char_boundary(end))
-            .then_some(start..end)
+    /// The byte range in the YAML text of a node, when it is known.
+    fn yaml_range(&self, loc: &Loc) -> Option<Range<usize>> {
+        if loc.start == Loc::NO_BYTES {
+            return None;
+        }
+        let (start, end) = (loc.start as usize, loc.end as usize);
+        (start <= end
+            && end <= self.yaml.len()
+            && self.yaml.is_char_boundary(start)
+            && self.yaml.is_char_boundary(end))
+        .then_some(start..end)
     }
 
     /// The span in the file of a node: its exact bytes, else the character at its line and column.
-    fn node_span(&self, loc: &serde_saphyr::Location) -> Option<Span> {
+    fn node_span(&self, loc: &Loc) -> Option<Span> {
         if let Some(r) = self.yaml_range(loc) {
             return Some(self.span(self.yaml_start + r.start..self.yaml_start + r.end));
         }
-        self.line_col_span(loc.line(), loc.column())
+        self.line_col_span(loc.line.into(), loc.column.into())
     }
 
     /// The source text of a scalar, when it is on one line (used to keep numbers as written).
-    fn raw(&self, loc: &serde_saphyr::Location) -> Option<&str> {
+    fn raw(&self, loc: &Loc) -> Option<&str> {
         let r = self.yaml_range(loc)?;
         let s = self.yaml.get(r)?.trim();
         (!s.is_empty() && !s.contains(['\n', '\r'])).then_some(s)
@@ -451,64 +545,79 @@ impl Cx<'_> {
     }
 
     /// The text of a key (non-string keys as written, or as compact JSON for collections).
-    fn key_text(&self, key: &Spanned<Value>) -> String {
+    fn key_text<'n>(&self, key: Node<'n>) -> Cow<'n, str> {
+        if let Value::Str(s) = key.value {
+            return s;
+        }
+        Cow::Owned(self.key_text_ref(&key))
+    }
+
+    /// [`Cx::key_text`] of a borrowed key.
+    fn key_text_ref(&self, key: &Node<'_>) -> String {
         match &key.value {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             Value::List(_) | Value::Map(_) => {
                 serde_json::to_string(&self.meta_of_ref(key)).unwrap_or_default()
             }
-            _ => self.scalar_text(key).unwrap_or_default(),
+            _ => self.scalar_text(key).map(Cow::into_owned).unwrap_or_default(),
         }
     }
 
     /// A collection key rendered without diagnostics (keys are never deduplicated).
-    fn meta_of_ref(&self, node: &Spanned<Value>) -> MetaValue {
+    fn meta_of_ref(&self, node: &Node<'_>) -> MetaValue {
         match &node.value {
             Value::List(items) => MetaValue::List(items.iter().map(|i| self.meta_of_ref(i)).collect()),
-            Value::Map(entries) => {
-                MetaValue::Map(entries.iter().map(|(k, v)| (self.key_text(k), self.meta_of_ref(v))).collect())
-            }
-            Value::Str(s) => MetaValue::String(s.clone()),
+            Value::Map(entries) => MetaValue::Map(
+                entries.iter().map(|(k, v)| (self.key_text_ref(k), self.meta_of_ref(v))).collect(),
+            ),
             _ => self.scalar_meta(node),
         }
     }
 
     /// Text of a scalar that YAML typed as a number, boolean or null: as written when possible.
-    fn scalar_text(&self, node: &Spanned<Value>) -> Option<String> {
+    fn scalar_text<'s>(&'s self, node: &'s Node<'_>) -> Option<Cow<'s, str>> {
         match &node.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(Cow::Borrowed(s)),
             Value::Null => None,
             Value::List(_) | Value::Map(_) => None,
             other => Some(match self.raw(&node.defined) {
-                Some(raw) => raw.to_string(),
-                None => match other {
+                Some(raw) => Cow::Borrowed(raw),
+                None => Cow::Owned(match other {
                     Value::Bool(b) => b.to_string(),
                     Value::Int(i) => i.to_string(),
                     Value::UInt(u) => u.to_string(),
                     Value::Float(f) => f.to_string(),
                     _ => String::new(),
-                },
+                }),
             }),
         }
     }
 
-    fn scalar_meta(&self, node: &Spanned<Value>) -> MetaValue {
+    /// [`Cx::scalar_text`], taking the node (a string is moved, not copied).
+    fn owned_text(&self, node: Node<'_>) -> Option<String> {
+        if let Value::Str(s) = node.value {
+            return Some(s.into_owned());
+        }
+        self.scalar_text(&node).map(Cow::into_owned)
+    }
+
+    fn scalar_meta(&self, node: &Node<'_>) -> MetaValue {
         match &node.value {
             Value::Null => MetaValue::Null,
             Value::Bool(b) => MetaValue::Bool(*b),
             Value::Int(i) => MetaValue::Int(*i),
             Value::UInt(u) => match i64::try_from(*u) {
                 Ok(i) => MetaValue::Int(i),
-                Err(_) => MetaValue::String(self.scalar_text(node).unwrap_or_default()),
+                Err(_) => MetaValue::String(self.scalar_text(node).map(Cow::into_owned).unwrap_or_default()),
             },
             Value::Float(f) => MetaValue::Float(*f),
-            Value::Str(s) => MetaValue::String(s.clone()),
+            Value::Str(s) => MetaValue::String(s.to_string()),
             Value::List(_) | Value::Map(_) => MetaValue::Null,
         }
     }
 
     /// Converts a node to a [`MetaValue`], resolving duplicate keys of nested mappings.
-    fn to_meta(&self, node: Spanned<Value>, diags: &mut Vec<Diagnostic>) -> MetaValue {
+    fn to_meta(&self, node: Node<'_>, diags: &mut Vec<Diagnostic>) -> MetaValue {
         match node.value {
             Value::List(items) => {
                 MetaValue::List(items.into_iter().map(|i| self.to_meta(i, diags)).collect())
@@ -516,30 +625,41 @@ impl Cx<'_> {
             Value::Map(entries) => MetaValue::Map(
                 self.dedup(entries, diags)
                     .into_iter()
-                    .map(|e| (e.key, self.to_meta(e.value, diags)))
+                    .map(|e| (e.key.into_owned(), self.to_meta(e.value, diags)))
                     .collect(),
             ),
-            _ => self.scalar_meta(&node),
+            Value::Str(s) => MetaValue::String(s.into_owned()),
+            value => self.scalar_meta(&Node { value, ..node }),
         }
     }
 
-    fn key_span(&self, key: &Spanned<Value>) -> Span {
+    fn key_span(&self, key: &Node<'_>) -> Span {
         self.node_span(&key.referenced).unwrap_or_else(|| self.span(self.block.clone()))
     }
 
     /// Resolves duplicate keys: the last value wins, at the first key's position, with a warning.
-    fn dedup(
-        &self,
-        entries: Vec<(Spanned<Value>, Spanned<Value>)>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Vec<Entry> {
-        let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    fn dedup<'n>(&self, entries: Vec<(Node<'n>, Node<'n>)>, diags: &mut Vec<Diagnostic>) -> Vec<Entry<'n>> {
+        let mut out: Vec<Entry<'n>> = Vec::with_capacity(entries.len());
+        // Small mappings compare fingerprints, then keys; only large ones pay for hashing (and a copy
+        // of every key).
+        let large = entries.len() > SMALL_MAP;
         let mut index = std::collections::HashMap::new();
+        let mut prints = [0; SMALL_MAP];
         for (key, value) in entries {
-            let text = self.key_text(&key);
             let key_span = self.key_span(&key);
-            match index.get(&text) {
-                Some(&i) => {
+            let text = self.key_text(key);
+            let found = if large {
+                index.get(text.as_ref()).copied()
+            } else {
+                let print = fingerprint(&text);
+                let found = (0..out.len()).find(|&i| prints[i] == print && out[i].key == text);
+                if found.is_none() {
+                    prints[out.len()] = print;
+                }
+                found
+            };
+            match found {
+                Some(i) => {
                     let previous: &mut Entry = &mut out[i];
                     let mut d = Diagnostic::new(
                         Code::FrontMatterValue,
@@ -556,7 +676,9 @@ impl Cx<'_> {
                     previous.value = value;
                 }
                 None => {
-                    index.insert(text.clone(), out.len());
+                    if large {
+                        index.insert(text.to_string(), out.len());
+                    }
                     out.push(Entry { key: text, key_span, value });
                 }
             }
@@ -565,10 +687,10 @@ impl Cx<'_> {
     }
 
     /// Puts one top-level entry into its typed field, or into `extra`.
-    fn apply(&self, meta: &mut Meta, entry: Entry, diags: &mut Vec<Diagnostic>) {
+    fn apply(&self, meta: &mut Meta, entry: Entry<'_>, diags: &mut Vec<Diagnostic>) {
         let Some(field) = Field::of(&entry.key) else {
             let value = self.to_meta(entry.value, diags);
-            meta.extra.push((entry.key, value));
+            meta.extra.push((entry.key.into_owned(), value));
             return;
         };
         let ok = match field {
@@ -618,25 +740,31 @@ impl Cx<'_> {
                     }
                 },
             }),
-            _ => match self.text_field(&entry, diags) {
-                Some(t) => {
+            _ => {
+                if matches!(entry.value.value, Value::List(_) | Value::Map(_)) {
+                    diags.push(self.type_diagnostic(&entry, "a string"));
+                    false
+                } else {
                     // A null value leaves a value given under another name of the field.
-                    if let (Some(slot), Some(t)) = (field.slot(meta), t) {
+                    if let (Some(slot), Some(t)) = (field.slot(meta), self.owned_text(entry.value)) {
                         *slot = Some(t);
                     }
-                    true
+                    return;
                 }
-                None => false,
-            },
+            }
         };
         if !ok {
             let value = self.to_meta(entry.value, diags);
-            meta.extra.push((entry.key, value));
+            meta.extra.push((entry.key.into_owned(), value));
         }
     }
 
     /// A typed string field's text: `Some(None)` for null, `None` (with a diagnostic) for a collection.
-    fn text_field(&self, entry: &Entry, diags: &mut Vec<Diagnostic>) -> Option<Option<String>> {
+    fn text_field<'s>(
+        &'s self,
+        entry: &'s Entry<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Option<Cow<'s, str>>> {
         match &entry.value.value {
             Value::List(_) | Value::Map(_) => {
                 diags.push(self.type_diagnostic(entry, "a string"));
@@ -646,14 +774,14 @@ impl Cx<'_> {
         }
     }
 
-    fn keywords(&self, meta: &mut Meta, entry: &Entry, diags: &mut Vec<Diagnostic>) -> bool {
+    fn keywords(&self, meta: &mut Meta, entry: &Entry<'_>, diags: &mut Vec<Diagnostic>) -> bool {
         match &entry.value.value {
             Value::List(items) => {
                 if items.iter().any(|i| matches!(i.value, Value::List(_) | Value::Map(_))) {
                     diags.push(self.type_diagnostic(entry, "a string or a list of strings"));
                     return false;
                 }
-                meta.keywords.extend(items.iter().filter_map(|i| self.scalar_text(i)));
+                meta.keywords.extend(items.iter().filter_map(|i| self.scalar_text(i)).map(Cow::into_owned));
                 true
             }
             Value::Map(_) => {
@@ -661,13 +789,13 @@ impl Cx<'_> {
                 false
             }
             _ => {
-                meta.keywords.extend(self.scalar_text(&entry.value));
+                meta.keywords.extend(self.scalar_text(&entry.value).map(Cow::into_owned));
                 true
             }
         }
     }
 
-    fn type_diagnostic(&self, entry: &Entry, expected: &str) -> Diagnostic {
+    fn type_diagnostic(&self, entry: &Entry<'_>, expected: &str) -> Diagnostic {
         let found = entry.value.value.kind();
         Diagnostic::new(
             Code::FrontMatterValue,
@@ -678,13 +806,40 @@ impl Cx<'_> {
         .with_note("the value is kept as an unrecognised key")
     }
 
-    fn value_diagnostic(&self, entry: &Entry, message: String, label: &str) -> Diagnostic {
+    fn value_diagnostic(&self, entry: &Entry<'_>, message: String, label: &str) -> Diagnostic {
         let span = self.node_span(&entry.value.referenced).unwrap_or(entry.key_span);
         Diagnostic::new(Code::FrontMatterValue, span, message).with_label(label)
     }
 }
 
+/// A summary of a key's bytes: equal keys have equal fingerprints.
+fn fingerprint(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let word = |s: &[u8]| {
+        let mut w = [0; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(w)
+    };
+    let (head, tail) = match b.len() {
+        n @ 8.. => (word(&b[..8]), word(&b[n - 8..])),
+        _ => (word(b), 0),
+    };
+    (b.len() as u64) ^ head.rotate_left(29) ^ tail.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Keeps the first of equal keywords.
 fn dedup_keywords(keywords: &mut Vec<String>) {
+    if keywords.len() <= SMALL_MAP {
+        let mut i = 1;
+        while i < keywords.len() {
+            if keywords[..i].contains(&keywords[i]) {
+                keywords.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        return;
+    }
     let mut seen = std::collections::HashSet::new();
     keywords.retain(|k| seen.insert(k.clone()));
 }
