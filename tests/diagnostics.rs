@@ -132,5 +132,8 @@ fn an_include_may_link_to_an_anchor_only_its_includer_defines() {
     let book = common::book(dir.path());
     // Checked once per includer: fine in `has.md`, broken in `lacks.md`, reported at the include
     // file's line, once.
-    assert_eq!(located(&book), ["error missing-anchor includes/steps.md:1:17 `lacks.md` has no anchor `#setup`"]);
+    assert_eq!(
+        located(&book),
+        ["error missing-anchor includes/steps.md:1:17 `lacks.md` has no anchor `#setup`"]
+    );
 }
