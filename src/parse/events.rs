@@ -285,14 +285,17 @@ fn undefined_reference(
 
 /// Whether `text` contains `[!INCLUDE`, in any case.
 fn has_include_marker(text: &str) -> bool {
-    // A substring search skips ahead quickly; a byte-window scan over every file costs more.
-    let mut rest = text;
-    while let Some(pos) = rest.find("[!") {
-        let after = &rest.as_bytes()[pos + 2..];
-        if after.len() >= 7 && after[..7].eq_ignore_ascii_case(b"INCLUDE") {
+    // `find(char)` is a vectorised memchr; substring and byte-window scans cost far more per file.
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find('[') {
+        let at = from + pos;
+        if bytes.get(at + 1) == Some(&b'!')
+            && bytes.get(at + 2..at + 9).is_some_and(|w| w.eq_ignore_ascii_case(b"INCLUDE"))
+        {
             return true;
         }
-        rest = &rest[pos + 2..];
+        from = at + 1;
     }
     false
 }
