@@ -50,6 +50,11 @@ enum Command {
         #[command(flatten)]
         check: cmd::CheckArgs,
     },
+    /// Print the JSON Schemas of the chatbot output (`api/v1/`), all of them or one by name.
+    Schema {
+        /// `manifest`, `article`, `troubleshooting-entry` or `chunk`.
+        name: Option<String>,
+    },
     /// Create a book.toml and a content folder with a sample article.
     Init {
         #[arg(default_value = ".")]
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         Command::Build { dir, dest, check } => cmd::build::run(&ui, &dir, dest.as_deref(), &check, true),
         Command::Check { dir, check } => cmd::build::run(&ui, &dir, None, &check, false),
         Command::Init { dir } => cmd::init::run(&ui, &dir),
+        Command::Schema { name } => cmd::schema::run(name.as_deref()),
     };
     ExitCode::from(code as u8)
 }

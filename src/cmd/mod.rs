@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod init;
+pub mod schema;
 
 use kbc::diag::render::Format;
 
