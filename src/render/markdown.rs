@@ -367,8 +367,6 @@ impl<'a> Markdown<'a> {
                 let url = self.url_in(*link, mode);
                 let mut text = String::new();
                 self.push_inlines(children, if mode == Mode::Block { Mode::Line } else { mode }, &mut text);
-                let text = text.trim();
-                let text = if text.is_empty() { escape(&url, mode) } else { text.to_string() };
                 let title = a.link(*link).title.as_deref().map(link_title).unwrap_or_default();
                 out.push_str(&format!("[{text}]({}{title})", destination(&url)));
             }
@@ -378,7 +376,10 @@ impl<'a> Markdown<'a> {
                 out.push_str(&format!("![{}]({}{title})", escape(alt, Mode::Line), destination(&url)));
             }
             Inline::LineBreak { .. } => match mode {
-                Mode::Block => out.push_str("\\\n"),
+                Mode::Block => {
+                    out.truncate(out.trim_end_matches([' ', '\t']).len());
+                    out.push_str("\\\n")
+                }
                 Mode::Cell => out.push_str("<br/>"),
                 Mode::Line => out.push(' '),
             },
@@ -407,6 +408,12 @@ impl<'a> Markdown<'a> {
         let lead = &inner[..inner.len() - inner.trim_start().len()];
         let trail = &inner[inner.trim_end().len()..];
         out.push_str(lead);
+        // `**a**` then `*b*` would make a `***` run that reads differently: switch to `_`.
+        let delim = match delim {
+            "**" if out.ends_with('*') => "__",
+            "*" if out.ends_with('*') => "_",
+            d => d,
+        };
         out.push_str(delim);
         out.push_str(trimmed);
         out.push_str(delim);
@@ -482,7 +489,8 @@ fn fenced(lang: Option<&str>, code: &str) -> String {
     let longest = longest_run(code, '`');
     let fence = "`".repeat(longest.max(2) + 1);
     let lang = lang.map(str::trim).unwrap_or("");
-    format!("{fence}{lang}\n{}\n{fence}", code.trim_end_matches(['\n', '\r']))
+    let newline = if code.is_empty() || code.ends_with('\n') { "" } else { "\n" };
+    format!("{fence}{lang}\n{code}{newline}{fence}")
 }
 
 fn longest_run(s: &str, c: char) -> usize {
@@ -607,6 +615,7 @@ mod tests {
         assert_eq!(code_span("`x`", Mode::Block), "`` `x` ``");
         assert_eq!(code_span("a|b", Mode::Cell), "`a\\|b`");
         assert_eq!(fenced(Some("powershell"), "Get-X\n"), "```powershell\nGet-X\n```");
+        assert_eq!(fenced(None, "a\n\n"), "```\na\n\n```");
         assert_eq!(fenced(None, "```\nx"), "````\n```\nx\n````");
         assert_eq!(destination("a%20b.html#x"), "a%20b.html#x");
         assert_eq!(destination("http://x/a (b)"), "<http://x/a (b)>");

@@ -53,8 +53,10 @@ struct Unit {
     text: String,
     tokens: usize,
     join: Join,
-    /// A heading never ends a chunk.
+    /// A heading starts a section.
     heading: bool,
+    /// A heading, or the paragraph that introduces a numbered list: never ends a chunk.
+    keep_with_next: bool,
 }
 
 /// A table header, repeated before its rows in each chunk that holds some.
@@ -99,6 +101,7 @@ pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::C
                 tokens,
                 join: Join::Block,
                 heading: true,
+                keep_with_next: true,
             });
         }
         u.blocks(cx, &md, id, Some(sid), &s.blocks, limits);
@@ -109,6 +112,7 @@ pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::C
     let article_id = cx.article_id(id);
     let mut out: Vec<wire::Chunk> = Vec::with_capacity(ranges.len());
     let mut starts: Vec<Option<SectionId>> = Vec::new();
+    let mut taken = std::collections::BTreeSet::new();
     for range in ranges {
         let units = &u.units[range.clone()];
         let Some(first) = units.first() else { continue };
@@ -128,8 +132,10 @@ pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::C
                 section_ids.push(sid.to_string());
             }
         }
+        // `~<n>` could meet a section id that is itself `<anchor>~<n>`: the set settles it.
+        let chunk_id = super::unique(&mut taken, if n == 1 { base } else { format!("{base}~{n}") });
         out.push(wire::Chunk {
-            id: if n == 1 { base } else { format!("{base}~{n}") },
+            id: chunk_id,
             article_id: article_id.to_string(),
             locale: a.locale.clone(),
             article_title: cx.title(id),
@@ -192,8 +198,8 @@ fn pack(
             size += cost;
             end += 1;
         }
-        // Never end on a heading when what follows can come along.
-        while end - start > 1 && end < range.end && u.units[end - 1].heading {
+        // Never end on a heading or a procedure's intro when what follows can come along.
+        while end - start > 1 && end < range.end && u.units[end - 1].keep_with_next {
             end -= 1;
         }
         // The estimate is close but not exact: check, and give back units until it fits.
@@ -256,7 +262,7 @@ impl Units {
 
     fn push_counted(&mut self, section: Option<SectionId>, text: String, tokens: usize, join: Join) {
         if !text.trim().is_empty() {
-            self.units.push(Unit { section, text, tokens, join, heading: false });
+            self.units.push(Unit { section, text, tokens, join, heading: false, keep_with_next: false });
         }
     }
 
@@ -355,7 +361,17 @@ impl Units {
                 other => {
                     let text = md.block(other);
                     let tokens = cx.tokens.count(&text);
+                    let before = self.units.len();
                     self.push_cut(cx, section, text, tokens, budget);
+                    // The paragraph before a numbered list says what the steps are for.
+                    let intro = matches!(other, Block::Paragraph { .. })
+                        && matches!(blocks.get(i), Some(Block::List(List { start: Some(_), .. })));
+                    if intro
+                        && self.units.len() == before + 1
+                        && let Some(unit) = self.units.last_mut()
+                    {
+                        unit.keep_with_next = true;
+                    }
                 }
             }
         }

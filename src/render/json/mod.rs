@@ -393,7 +393,7 @@ fn section_ids(a: &Article) -> Vec<String> {
         .collect()
 }
 
-fn unique(taken: &mut BTreeSet<String>, base: String) -> String {
+pub(crate) fn unique(taken: &mut BTreeSet<String>, base: String) -> String {
     let mut id = base.clone();
     let mut n = 1;
     while !taken.insert(id.clone()) {

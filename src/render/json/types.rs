@@ -212,7 +212,8 @@ pub struct TroubleshootingEntry {
     /// `text` normalised for exact lookup: Unicode NFKC, full case folding, CJK and typographic
     /// punctuation folded to ASCII (`。`→`.`, `、`→`,`, `“”「」`→`"`, `‘’`→`'`, `【】`→`[]`, `…`→`...`),
     /// white space runs collapsed to one space, then leading and trailing white space and ASCII
-    /// punctuation removed. Normalise the user's text the same way and compare for equality.
+    /// punctuation removed. Normalise the user's text the same way and compare for equality;
+    /// several entries can share a key (the same message in two tables): offer them all.
     pub match_key: String,
     /// The possible causes, in table order; at least one.
     #[schemars(length(min = 1))]
