@@ -271,7 +271,13 @@ fn decode(s: &str) -> String {
 fn chatbot(dir: &Path, user_text: &str) -> Option<String> {
     let read = |rel: &str| std::fs::read_to_string(dir.join(decode(rel))).ok();
     let manifest: Value = serde_json::from_str(&read("api/v1/manifest.json")?).ok()?;
-    let entries = read(manifest["files"]["troubleshooting"].as_str()?)?;
+    // Published URLs are absolute under the site URL when there is one: here the site is `dir`.
+    let url = manifest["files"]["troubleshooting"].as_str()?;
+    let local = match manifest["site_url"].as_str() {
+        Some(site) => url.strip_prefix(site)?.trim_start_matches('/'),
+        None => url,
+    };
+    let entries = read(local)?;
     let key = json::match_key(user_text);
     let entry: Value = entries
         .lines()
@@ -593,4 +599,205 @@ fn output_does_not_depend_on_the_thread_count() {
         .expect("pool")
         .install(|| Published::new(&p.root));
     assert!(tree(again.dir()) == tree(p.dir()), "{}: 1 thread and many differ", p.name());
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small multilingual site with a navigation file and a site URL
+
+const SIGN_IN_EN: &str = "---
+title: Sign-in errors
+description: What to do when sign-in fails.
+ms.assetid: 11111111-2222-3333-4444-555555555555
+ms.date: 01/02/2024
+ms.topic: troubleshooting
+---
+
+# Sign-in errors
+
+> [!NOTE]
+> Applies to the desktop client.
+
+## Error messages
+
+|Error message|Cause|Resolution|
+|---|---|---|
+|Cannot find the sign-in address.|The proxy blocks the sign-in service.|[Configure the proxy](proxy.md#configure-the-proxy)|
+";
+
+const PROXY_EN: &str = "---
+title: Proxy settings
+ms.assetid: 66666666-7777-8888-9999-000000000000
+---
+
+# Proxy settings
+
+## Configure the proxy
+
+> [!IMPORTANT]
+> You need administrator rights.
+
+To let the client through, do this:
+
+1. Open the proxy console.
+2. Add `signin.exe` to the allowed applications.
+3. Restart the proxy.
+";
+
+const SIGN_IN_ZH: &str = "---
+title: 登录错误
+ms.assetid: 11111111-2222-3333-4444-555555555555
+---
+
+# 登录错误
+
+## 错误消息
+
+|错误消息|原因|解决方法|
+|---|---|---|
+|找不到登录地址。|代理阻止了登录服务。|配置代理。|
+";
+
+fn multilingual(max_bytes: u64) -> tempfile::TempDir {
+    let toml = format!(
+        "[book]\ntitle = \"Contoso KB\"\ndescription = \"Fixes for Contoso\"\n\n[output.html]\nsite-url = \"https://kb.contoso.com/docs/\"\n\n[output.json]\nllms-full-max-bytes = {max_bytes}\n"
+    );
+    let dup = "---\nms.assetid: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n---\n\n# Duplicate\n\nSame asset id as another article.\n";
+    common::fixture(&[
+        ("book.toml", &toml),
+        (
+            "content/TOC.md",
+            "# Contoso\n## Sign-in\n### [Sign-in errors](en-us/sign-in.md)\n### [登录错误](zh-cn/sign-in.md)\n## Network\n### [Proxy settings](en-us/proxy.md)\n",
+        ),
+        ("content/en-us/sign-in.md", SIGN_IN_EN),
+        ("content/en-us/proxy.md", PROXY_EN),
+        ("content/en-us/dup-1.md", dup),
+        ("content/en-us/dup-2.md", dup),
+        ("content/zh-cn/sign-in.md", SIGN_IN_ZH),
+    ])
+}
+
+#[test]
+fn a_multilingual_site_with_a_site_url() {
+    let dir = multilingual(1_000_000);
+    let p = Published::new(dir.path());
+    validate(&p);
+    let m = p.json("api/v1/manifest.json");
+    assert_eq!(m["locales"], serde_json::json!(["en-US", "zh-CN"]));
+    assert_eq!(m["site_url"], "https://kb.contoso.com/docs");
+    let ids: Vec<&str> =
+        m["articles"].as_array().expect("articles").iter().filter_map(|a| a["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "en-US/en-us/dup-1",
+            "en-US/en-us/dup-2",
+            "en-US/66666666-7777-8888-9999-000000000000",
+            "en-US/11111111-2222-3333-4444-555555555555",
+            "zh-CN/11111111-2222-3333-4444-555555555555"
+        ],
+        "a shared asset id within one locale falls back to paths"
+    );
+    let en = p.json("api/v1/articles/en-US/11111111-2222-3333-4444-555555555555.json");
+    assert_eq!(en["urls"]["html"], "https://kb.contoso.com/docs/en-us/sign-in.html");
+    assert_eq!(
+        en["translations"],
+        serde_json::json!([{
+            "id": "zh-CN/11111111-2222-3333-4444-555555555555",
+            "locale": "zh-CN",
+            "title": "登录错误",
+            "html": "https://kb.contoso.com/docs/zh-cn/sign-in.html"
+        }])
+    );
+    let crumbs: Vec<&str> =
+        en["breadcrumbs"].as_array().expect("crumbs").iter().filter_map(|b| b["title"].as_str()).collect();
+    assert_eq!(crumbs, ["Contoso", "Sign-in"]);
+    assert_eq!(en["date"], "2024-01-02");
+
+    // The entry reaches into the other article for its steps; its alerts come from both.
+    let entries = p.lines("api/v1/troubleshooting.jsonl");
+    let entry = entries.iter().find(|e| e["match_key"] == "cannot find the sign-in address").expect("entry");
+    let procedure = &entry["causes"][0]["resolution"]["procedure"];
+    assert_eq!(procedure["article_id"], "en-US/66666666-7777-8888-9999-000000000000");
+    assert_eq!(procedure["url"], "https://kb.contoso.com/docs/en-us/proxy.html#configure-the-proxy");
+    assert_eq!(
+        procedure["procedures"][0]["steps"][1]["markdown"],
+        "Add `signin.exe` to the allowed applications."
+    );
+    let alerts: Vec<&str> =
+        entry["alerts"].as_array().expect("alerts").iter().filter_map(|a| a["kind"].as_str()).collect();
+    assert_eq!(alerts, ["note", "important"]);
+    assert_eq!(chatbot(p.dir(), "找不到登录地址").map(|a| a.contains("代理阻止了登录服务")), Some(true));
+
+    for c in p.lines("api/v1/chunks.jsonl") {
+        assert!(c["url"].as_str().is_some_and(|u| u.starts_with("https://kb.contoso.com/docs/")), "{c}");
+    }
+    // The twin links relatively to the HTML pages; JSON Markdown links absolutely.
+    assert!(p.read("en-us/sign-in.md").contains("[Configure the proxy](proxy.html#configure-the-proxy)"));
+    let markdown = entry["causes"][0]["resolution"]["markdown"].as_str().unwrap_or("");
+    assert_eq!(
+        markdown,
+        "[Configure the proxy](https://kb.contoso.com/docs/en-us/proxy.html#configure-the-proxy)"
+    );
+
+    // llms.txt: groups from the navigation, per locale, absolute links to the twins.
+    let llms = p.read("llms.txt");
+    assert!(llms.starts_with("# Contoso KB\n\n> Fixes for Contoso\n"), "{llms}");
+    assert!(llms.contains("## Sign-in (en-US)\n\n- [Sign-in errors](https://kb.contoso.com/docs/en-us/sign-in.md): What to do when sign-in fails.\n"), "{llms}");
+    assert!(
+        llms.contains("## Sign-in (zh-CN)\n\n- [登录错误](https://kb.contoso.com/docs/zh-cn/sign-in.md)"),
+        "{llms}"
+    );
+    assert!(llms.contains("## Other articles (en-US)\n"), "{llms}");
+    assert!(llms.contains("- [zh-CN](https://kb.contoso.com/docs/zh-cn/llms.txt)"), "{llms}");
+    let zh = p.read("zh-cn/llms.txt");
+    assert!(zh.starts_with("# Contoso KB (zh-CN)\n") && !zh.contains("Proxy"), "{zh}");
+    assert!(p.read("en-us/llms-full.txt").contains("Add `signin.exe` to the allowed applications."));
+}
+
+#[test]
+fn a_large_llms_full_is_split_along_the_navigation() {
+    let dir = multilingual(900);
+    let p = Published::new(dir.path());
+    let index = p.read("en-us/llms-full.txt");
+    assert!(index.contains("The full text is split in"), "{index}");
+    let parts: Vec<String> =
+        tree(p.dir()).keys().filter(|f| f.starts_with("en-us/llms-full-")).cloned().collect();
+    assert!(parts.len() >= 2, "{parts:?}");
+    let mut all = String::new();
+    for part in &parts {
+        let text = p.read(part);
+        assert!(index.contains(part.trim_start_matches("en-us/")), "{part} is listed");
+        all.push_str(&text);
+    }
+    for title in ["# Sign-in errors", "# Proxy settings", "# Duplicate"] {
+        assert!(all.contains(title), "{title} is in a part");
+    }
+    assert!(
+        p.read("en-us/llms.txt")
+            .contains("[Full text, part 1](https://kb.contoso.com/docs/en-us/llms-full-1.txt)")
+    );
+}
+
+#[test]
+fn an_empty_knowledge_base_still_has_a_valid_api() {
+    let dir = common::fixture(&[("book.toml", "[book]\ntitle = \"Empty\"\n"), ("content/.keep", "")]);
+    let p = Published::new(dir.path());
+    validate(&p);
+    assert_eq!(p.read("api/v1/chunks.jsonl"), "");
+    assert_eq!(p.read("api/v1/troubleshooting.jsonl"), "");
+    assert!(p.read("llms.txt").starts_with("# Empty\n"));
+}
+
+#[test]
+fn kbc_schema_prints_the_schemas() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kbc")).args(args).output().expect("kbc runs")
+    };
+    let all: Value = serde_json::from_slice(&run(&["schema"]).stdout).expect("JSON");
+    assert_eq!(all.as_object().map(|o| o.len()), Some(4));
+    let one: Value = serde_json::from_slice(&run(&["schema", "chunk"]).stdout).expect("JSON");
+    assert_eq!(one["$id"], "https://kbc.dev/schemas/v1/chunk.schema.json");
+    let bad = run(&["schema", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no schema named `nope`"));
 }

@@ -11,10 +11,18 @@
 //!
 //! **Invariant:** the output is NFC; text is escaped so that it reads back as the same text.
 //!
-//! ```ignore
-//! let md = Markdown::new(&book, article_id, Links::Page);
+//! ```no_run
+//! use kbc::model::ArticleId;
+//! use kbc::render::markdown::{Links, Markdown};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let book = kbc::Book::load(kbc::config::Config::load(std::path::Path::new("."))?)?;
+//! let md = Markdown::new(&book, ArticleId(0), Links::Page);
 //! let twin = md.article();
-//! let one_step = md.steps(&procedure.steps[..1], procedure.start);
+//! let first_steps: Vec<String> =
+//!     book.articles[0].procedures.iter().map(|p| md.steps(&p.steps, p.start)).collect();
+//! # let _ = (twin, first_steps);
+//! # Ok(())
+//! # }
 //! ```
 
 use super::urls;
@@ -43,12 +51,13 @@ pub struct Markdown<'a> {
     links: Links,
 }
 
-/// Where inline content goes: a paragraph, a table cell, or a single line (a heading).
+/// Where inline content goes: a paragraph, a table cell, a single line (link text), a heading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Block,
     Cell,
     Line,
+    Heading,
 }
 
 impl<'a> Markdown<'a> {
@@ -149,7 +158,7 @@ impl<'a> Markdown<'a> {
 
     fn heading_raw(&self, id: SectionId) -> String {
         let s = self.article_ref().section(id);
-        let text = self.inlines_in(&s.heading, Mode::Line);
+        let text = self.inlines_in(&s.heading, Mode::Heading);
         let text = text.trim();
         if text.is_empty() {
             return String::new();
@@ -381,16 +390,18 @@ impl<'a> Markdown<'a> {
                     out.push_str("\\\n")
                 }
                 Mode::Cell => out.push_str("<br/>"),
-                Mode::Line => out.push(' '),
+                Mode::Line | Mode::Heading => out.push(' '),
             },
             Inline::SoftBreak { .. } => match mode {
                 Mode::Block => out.push('\n'),
-                Mode::Cell | Mode::Line => out.push(' '),
+                Mode::Cell | Mode::Line | Mode::Heading => out.push(' '),
             },
             Inline::Html { html, .. } => match mode {
                 Mode::Block => out.push_str(html),
                 Mode::Cell => out.push_str(&html.replace('\n', " ").replace('|', "\\|")),
                 Mode::Line => out.push_str(&html.replace('\n', " ")),
+                // In a heading, raw HTML is `<a name>` anchors: the HTML page carries those.
+                Mode::Heading => {}
             },
             Inline::FootnoteRef { label, .. } => out.push_str(&format!("[^{label}]")),
         }

@@ -312,7 +312,12 @@ impl Units {
                     self.lists += 1;
                     let join = Join::Item { list: self.lists, sep };
                     for (text, tokens) in items.into_iter().zip(counts) {
-                        self.push_counted(section, text, tokens, join);
+                        if tokens <= budget {
+                            self.push_counted(section, text, tokens, join);
+                        } else {
+                            // A step larger than a chunk: cut, as nothing else can be done.
+                            self.push_cut(cx, section, text, tokens, budget);
+                        }
                     }
                 }
                 Block::Table(t) => {

@@ -10,6 +10,7 @@
 //! - `schemas/v1/*.schema.json`: JSON Schema 2020-12 of each, generated from the types here.
 //! - `<page>.md`: the Markdown twin of every article, next to its HTML page.
 //! - `llms.txt`, `llms-full.txt` (all locales) and `<locale>/llms.txt`, `<locale>/llms-full.txt`.
+//! - `api/v1/README.md`: the contract in prose ([`API_README`], from `README.md` beside this file).
 //!
 //! # Compatibility
 //!
@@ -45,6 +46,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+
+/// `api/v1/README.md`: the contract in prose for integrators (files, compatibility, ids, URLs).
+pub const API_README: &str = include_str!("README.md");
 
 /// `MAJOR.MINOR` of the contract written by this version of kbc.
 pub const SCHEMA_VERSION: &str = "1.0";
@@ -176,6 +180,7 @@ pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
         let file = format!("{SCHEMA_DIR}/{name}");
         write_file(out, &file, pretty(&schema).map_err(json_err(&file))?)?;
     }
+    write_file(out, &format!("{API_DIR}/README.md"), API_README)?;
     for (file, text) in llms::files(&cx) {
         write_file(out, &file, text)?;
     }

@@ -102,7 +102,7 @@ mod tests {
         assert_eq!(match_key("Ｓｉｇｎ－ｉｎ　ＦＡＩＬＥＤ！"), "sign-in failed");
         assert_eq!(match_key("“服务器暂时不可用”"), "服务器暂时不可用");
         assert_eq!(match_key("Straße\tnot\n found"), "strasse not found");
-        assert_eq!(match_key("错误：（0x80070005）"), "错误:(0x80070005)");
+        assert_eq!(match_key("错误：（0x80070005）"), "错误:(0x80070005");
         assert_eq!(match_key("..."), "");
     }
 
