@@ -50,6 +50,11 @@ enum Command {
         #[command(flatten)]
         check: cmd::CheckArgs,
     },
+    /// Print the JSON Schemas of the chatbot output (`api/v1/`), all of them or one by name.
+    Schema {
+        /// `manifest`, `article`, `troubleshooting-entry` or `chunk`.
+        name: Option<String>,
+    },
     /// Create a book.toml and a content folder with a sample article.
     Init {
         #[arg(default_value = ".")]
@@ -85,6 +90,7 @@ fn main() -> ExitCode {
         Command::Init { dir } => cmd::init::run(&ui, &dir),
         Command::Debug(DebugCommand::Events { file }) => cmd::debug::events(&file),
         Command::Debug(DebugCommand::Model { file }) => cmd::debug::model(&file),
+        Command::Schema { name } => cmd::schema::run(name.as_deref()),
     };
     ExitCode::from(code as u8)
 }

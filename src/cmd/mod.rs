@@ -3,6 +3,7 @@
 pub mod build;
 pub mod debug;
 pub mod init;
+pub mod schema;
 
 use kbc::diag::render::Format;
 

@@ -99,6 +99,38 @@ pub fn href(book: &Book, from: ArticleId, link: LinkId, ext: &str) -> Href {
     }
 }
 
+/// A page or file of this site that a link leads to: its site path and fragment, both unencoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteTarget {
+    pub path: String,
+    pub fragment: Option<String>,
+}
+
+/// Where link `link` of article `from` leads in this site (pages with extension `ext`), for output
+/// read away from the linking page (JSON, chunks, `llms-full.txt`, the Markdown twin): a link to the
+/// same article names its page too. `None` when the link leaves the site, is broken or unchecked.
+pub fn link_target(book: &Book, from: ArticleId, link: LinkId, ext: &str) -> Option<SiteTarget> {
+    match book.resolution.links.get(from.0 as usize)?.get(link.0 as usize)? {
+        Resolved::Article { article, fragment, .. } => Some(SiteTarget {
+            path: page_path(&book.articles[article.0 as usize], ext),
+            fragment: fragment.clone(),
+        }),
+        Resolved::File { path } => Some(SiteTarget { path: path.clone(), fragment: None }),
+        _ => None,
+    }
+}
+
+/// The public URL of a site path: absolute under `site_url` when one is configured, else relative
+/// to the site root. Path and fragment are encoded separately, so a `#` in a file name stays one.
+pub fn public_url(site_url: Option<&str>, path: &str, fragment: Option<&str>) -> String {
+    let mut url = absolute(site_url, path).unwrap_or_else(|| encode(path));
+    if let Some(f) = fragment {
+        url.push('#');
+        url.push_str(&encode(f));
+    }
+    url
+}
+
 /// `page.html#anchor` of a section, relative to the site root.
 pub fn section_path(book: &Book, section: SectionRef, ext: &str) -> String {
     let article = &book.articles[section.article.0 as usize];
@@ -126,6 +158,15 @@ mod tests {
         assert_eq!(relative("a/b/c.html", "a/d.html"), "../d.html");
         assert_eq!(relative("a/b.html", "a"), "../a");
         assert_eq!(relative("index.html", "index.html"), "index.html");
+    }
+
+    #[test]
+    fn public_urls_encode_path_and_fragment_apart() {
+        assert_eq!(public_url(None, "a b/x#1.html", Some("__top")), "a%20b/x%231.html#__top");
+        assert_eq!(
+            public_url(Some("https://kb.example"), "中文.html", Some("a b")),
+            "https://kb.example/中文.html#a%20b"
+        );
     }
 
     #[test]

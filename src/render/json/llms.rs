@@ -1,0 +1,196 @@
+//! `llms.txt` and `llms-full.txt` (llmstxt.org): an H1, a summary blockquote, and H2 lists of
+//! `- [title](url): description` pointing at the Markdown twins; the full file holds every twin.
+//!
+//! One pair at the root covers every locale; one pair per locale sits in `<locale>/` (lower case,
+//! as DocFX lays out localized sites). A full file larger than `llms-full-max-bytes` is split
+//! along the navigation groups into `llms-full-<n>.txt`, and `llms-full.txt` lists the parts.
+
+use super::Ctx;
+use crate::model::ArticleId;
+use crate::render::markdown::{Links, Markdown};
+use crate::render::urls;
+use rayon::prelude::*;
+
+/// Every `llms` file: (site path, text).
+pub(super) fn files(cx: &Ctx<'_>) -> Vec<(String, String)> {
+    let locales = cx.locales();
+    let mut out = set(cx, "", None, &locales);
+    for locale in &locales {
+        out.extend(set(cx, &format!("{}/", locale.to_lowercase()), Some(locale), &locales));
+    }
+    out
+}
+
+/// A group of articles under an H2.
+struct Group {
+    title: String,
+    articles: Vec<ArticleId>,
+}
+
+/// The navigation groups restricted to `locale` (every locale, labelled, when `None` and there
+/// are several).
+fn groups(cx: &Ctx<'_>, locale: Option<&str>, locales: &[String]) -> Vec<Group> {
+    let wanted: Vec<&str> = match locale {
+        Some(l) => vec![l],
+        None => locales.iter().map(String::as_str).collect(),
+    };
+    let mut out = Vec::new();
+    for l in &wanted {
+        for (title, members) in &cx.groups {
+            let articles: Vec<ArticleId> =
+                members.iter().copied().filter(|&a| cx.article(a).locale == *l).collect();
+            if articles.is_empty() {
+                continue;
+            }
+            let title = if wanted.len() > 1 { format!("{title} ({l})") } else { title.clone() };
+            out.push(Group { title, articles });
+        }
+    }
+    out
+}
+
+fn heading(cx: &Ctx<'_>, locale: Option<&str>) -> String {
+    let book = &cx.book.config.book;
+    let title = book.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or("Knowledge base");
+    let mut out = match locale {
+        Some(l) => format!("# {} ({l})\n", super::text::nfc(title)),
+        None => format!("# {}\n", super::text::nfc(title)),
+    };
+    if let Some(d) = book.description.as_deref().map(one_line).filter(|d| !d.is_empty()) {
+        out.push_str(&format!("\n> {}\n", super::text::nfc(&d)));
+    }
+    out
+}
+
+/// `llms.txt`, `llms-full.txt` and any parts, in folder `dir` (`""` or `"zh-cn/"`).
+fn set(cx: &Ctx<'_>, dir: &str, locale: Option<&str>, locales: &[String]) -> Vec<(String, String)> {
+    let index = format!("{dir}llms.txt");
+    let full = format!("{dir}llms-full.txt");
+    let groups = groups(cx, locale, locales);
+    let max = usize::try_from(cx.book.config.output.json.llms_full_max_bytes).unwrap_or(usize::MAX);
+
+    // Each article's full text, links relative to this folder (or absolute under the site URL).
+    let links = if cx.site_url().is_some() { Links::Site } else { Links::RelativeTo(full.clone()) };
+    let texts: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            g.articles
+                .par_iter()
+                .map(|&a| {
+                    let page = cx.url_from(&full, &urls::page_path(cx.article(a), "html"), None);
+                    let twin = Markdown::new(cx.book, a, links.clone()).article();
+                    format!("<!-- source: {page} -->\n\n{twin}\n")
+                })
+                .collect()
+        })
+        .collect();
+
+    let head = heading(cx, locale);
+    let total: usize = head.len() + texts.iter().flatten().map(|t| t.len() + 1).sum::<usize>();
+    let mut out = Vec::new();
+    let mut optional = Vec::new();
+    if total <= max {
+        let mut text = head.clone();
+        for t in texts.iter().flatten() {
+            text.push('\n');
+            text.push_str(t);
+        }
+        out.push((full.clone(), text));
+        optional
+            .push(format!("- [Full text]({}): every article in one file", cx.url_from(&index, &full, None)));
+    } else {
+        let parts = split(&texts, max.saturating_sub(head.len() + 200));
+        let mut listing = format!("{head}\nThe full text is split in {} parts:\n\n", parts.len());
+        for (n, part) in parts.iter().enumerate() {
+            let file = format!("{dir}llms-full-{}.txt", n + 1);
+            let names: Vec<&str> = part.groups.iter().map(|&g| groups[g].title.as_str()).collect();
+            let mut text = format!("{}\nPart {} of {}: {}\n", head, n + 1, parts.len(), names.join(", "));
+            for t in &part.texts {
+                text.push('\n');
+                text.push_str(t);
+            }
+            let link =
+                format!("- [Part {}]({}): {}", n + 1, cx.url_from(&full, &file, None), names.join(", "));
+            listing.push_str(&link);
+            listing.push('\n');
+            optional.push(format!(
+                "- [Full text, part {}]({}): {}",
+                n + 1,
+                cx.url_from(&index, &file, None),
+                names.join(", ")
+            ));
+            out.push((file, text));
+        }
+        out.push((full.clone(), listing));
+    }
+    if locale.is_none() {
+        for l in locales {
+            let file = format!("{}/llms.txt", l.to_lowercase());
+            optional.push(format!("- [{l}]({}): the articles in {l} only", cx.url_from(&index, &file, None)));
+        }
+    }
+
+    let mut text = heading(cx, locale);
+    text.push_str("\nEach link is the Markdown version of an article; the HTML page is beside it.\n");
+    for g in &groups {
+        text.push_str(&format!("\n## {}\n\n", escape(&g.title)));
+        for &a in &g.articles {
+            let url = cx.url_from(&index, &urls::page_path(cx.article(a), "md"), None);
+            let mut line = format!("- [{}]({url})", escape(&cx.title(a)));
+            if let Some(d) = cx.description(a) {
+                line.push_str(": ");
+                line.push_str(&one_line(&d));
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text.push_str("\n## Optional\n\n");
+    for line in optional {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    out.insert(0, (index, text));
+    out
+}
+
+struct Part<'t> {
+    groups: Vec<usize>,
+    texts: Vec<&'t String>,
+}
+
+/// Packs groups into parts of at most `max` bytes, in order. A group larger than `max` is split
+/// between articles; an article larger than `max` is a part of its own.
+fn split(texts: &[Vec<String>], max: usize) -> Vec<Part<'_>> {
+    let mut parts: Vec<Part<'_>> = Vec::new();
+    let mut size = 0;
+    for (g, group_texts) in texts.iter().enumerate() {
+        let group_size: usize = group_texts.iter().map(|t| t.len() + 1).sum();
+        let fits_whole = group_size <= max;
+        if parts.is_empty() || (fits_whole && size + group_size > max) {
+            parts.push(Part { groups: Vec::new(), texts: Vec::new() });
+            size = 0;
+        }
+        for t in group_texts {
+            if !fits_whole && size + t.len() + 1 > max && parts.last().is_some_and(|p| !p.texts.is_empty()) {
+                parts.push(Part { groups: Vec::new(), texts: Vec::new() });
+                size = 0;
+            }
+            let Some(part) = parts.last_mut() else { continue };
+            if part.groups.last() != Some(&g) {
+                part.groups.push(g);
+            }
+            part.texts.push(t);
+            size += t.len() + 1;
+        }
+    }
+    parts
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('[', "\\[").replace(']', "\\]")
+}

@@ -1,0 +1,513 @@
+//! The JSON output for chatbots and RAG pipelines: a versioned public contract.
+//!
+//! Files, under the build directory:
+//!
+//! - `api/v1/manifest.json`: the knowledge base and every article ([`types::Manifest`]).
+//! - `api/v1/articles/<id>.json`: one article, whole ([`types::Article`]).
+//! - `api/v1/troubleshooting.jsonl`: one troubleshooting entry per line, for exact lookup of an
+//!   error message by its match key ([`types::TroubleshootingEntry`]).
+//! - `api/v1/chunks.jsonl`: one retrieval chunk per line ([`types::Chunk`]).
+//! - `schemas/v1/*.schema.json`: JSON Schema 2020-12 of each, generated from the types here.
+//! - `<page>.md`: the Markdown twin of every article, next to its HTML page.
+//! - `llms.txt`, `llms-full.txt` (all locales) and `<locale>/llms.txt`, `<locale>/llms-full.txt`.
+//! - `api/v1/README.md`: the contract in prose ([`API_README`], from `README.md` beside this file).
+//!
+//! # Compatibility
+//!
+//! The major version is in every path and schema `$id` (`v1`). Within a major version, a minor
+//! version (`schema_version` in the manifest) only adds optional fields; consumers ignore fields
+//! they do not know. Removing or changing a field makes a new major version, written beside the
+//! old one for a while.
+//!
+//! # Guarantees
+//!
+//! Output is byte-identical across runs and thread counts: no build time is recorded, maps are
+//! sorted, lists follow document and content-path order. All text is NFC.
+//!
+//! **Invariant:** only this module (and the model dump) knows serde_json; the wire types in
+//! [`types`] are the contract, the internal model can change freely.
+
+mod article;
+mod chunks;
+mod llms;
+mod text;
+pub mod types;
+
+pub use chunks::Bounds;
+pub use text::{TOKENIZER, Tokens, match_key, sha256_hex};
+
+use super::markdown::{Links, Markdown};
+use super::{RenderError, urls, write_file};
+use crate::Book;
+use crate::model::{Article, ArticleId, SectionId};
+use crate::resolve::Resolved;
+use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// `api/v1/README.md`: the contract in prose for integrators (files, compatibility, ids, URLs).
+pub const API_README: &str = include_str!("README.md");
+
+/// `MAJOR.MINOR` of the contract written by this version of kbc.
+pub const SCHEMA_VERSION: &str = "1.0";
+/// Where the schemas' `$id`s live; the major version is part of the path.
+pub const SCHEMA_BASE: &str = "https://kbc.dev/schemas/v1/";
+/// Folder of the API files in the build directory.
+pub const API_DIR: &str = "api/v1";
+/// Folder of the schema files in the build directory.
+pub const SCHEMA_DIR: &str = "schemas/v1";
+
+pub const MANIFEST_SCHEMA: &str = "manifest.schema.json";
+pub const ARTICLE_SCHEMA: &str = "article.schema.json";
+pub const ENTRY_SCHEMA: &str = "troubleshooting-entry.schema.json";
+pub const CHUNK_SCHEMA: &str = "chunk.schema.json";
+
+fn schema_url(file: &str) -> String {
+    format!("{SCHEMA_BASE}{file}")
+}
+
+/// Every schema, by file name, in a fixed order: manifest, article, troubleshooting entry, chunk.
+pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
+    fn one<T: JsonSchema>(file: &str, description: &str) -> serde_json::Value {
+        let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+            .for_serialize()
+            .into_generator()
+            .into_root_schema_for::<T>();
+        schema.insert("$id".into(), serde_json::Value::String(schema_url(file)));
+        schema.insert(
+            "description".into(),
+            serde_json::Value::String(format!(
+                "{description} Contract version {SCHEMA_VERSION}. Minor versions only add optional \
+                 fields; consumers must ignore fields they do not know."
+            )),
+        );
+        schema.to_value()
+    }
+    vec![
+        (
+            MANIFEST_SCHEMA,
+            one::<types::Manifest>(
+                MANIFEST_SCHEMA,
+                "`api/v1/manifest.json`: the knowledge base and every article.",
+            ),
+        ),
+        (
+            ARTICLE_SCHEMA,
+            one::<types::Article>(ARTICLE_SCHEMA, "`api/v1/articles/<id>.json`: one article, whole."),
+        ),
+        (
+            ENTRY_SCHEMA,
+            one::<types::TroubleshootingEntry>(
+                ENTRY_SCHEMA,
+                "One line of `api/v1/troubleshooting.jsonl`: an error message or symptom with its causes, resolutions and steps.",
+            ),
+        ),
+        (
+            CHUNK_SCHEMA,
+            one::<types::Chunk>(
+                CHUNK_SCHEMA,
+                "One line of `api/v1/chunks.jsonl`: a self-contained retrieval chunk.",
+            ),
+        ),
+    ]
+}
+
+/// Pretty JSON with a final newline.
+pub fn pretty(value: &impl Serialize) -> Result<String, serde_json::Error> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// One JSON value per line.
+fn jsonl<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<String, serde_json::Error> {
+    let mut out = String::new();
+    for item in items {
+        out.push_str(&serde_json::to_string(&item)?);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// What one article becomes.
+struct Rendered {
+    twin: String,
+    article: types::Article,
+    chunks: Vec<types::Chunk>,
+}
+
+/// Writes the JSON API, the schemas, the Markdown twins and the `llms` files into `out`.
+pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
+    if !book.config.output.json.enable {
+        return Ok(());
+    }
+    let cx = Ctx::new(book);
+    let bounds = Bounds::new(&book.config.output.json);
+    let rendered: Vec<Rendered> = (0..book.articles.len())
+        .into_par_iter()
+        .map(|i| {
+            let id = ArticleId(i as u32);
+            let twin = Markdown::new(book, id, Links::Page).article();
+            Rendered {
+                article: article::article(&cx, id, &twin),
+                chunks: chunks::chunks(&cx, id, bounds),
+                twin,
+            }
+        })
+        .collect();
+    let json_err = |file: &str| {
+        let path = out.join(file);
+        move |e: serde_json::Error| RenderError { path: path.clone(), message: e.to_string() }
+    };
+
+    for (i, r) in rendered.iter().enumerate() {
+        let id = ArticleId(i as u32);
+        write_file(out, &urls::page_path(cx.article(id), "md"), format!("{}\n", r.twin))?;
+        let file = cx.json_path(id);
+        write_file(out, &file, pretty(&r.article).map_err(json_err(&file))?)?;
+    }
+    let file = format!("{API_DIR}/troubleshooting.jsonl");
+    let entries = rendered.iter().flat_map(|r| &r.article.troubleshooting);
+    write_file(out, &file, jsonl(entries).map_err(json_err(&file))?)?;
+    let file = format!("{API_DIR}/chunks.jsonl");
+    write_file(out, &file, jsonl(rendered.iter().flat_map(|r| &r.chunks)).map_err(json_err(&file))?)?;
+    let file = format!("{API_DIR}/manifest.json");
+    let manifest = cx.manifest(&rendered);
+    write_file(out, &file, pretty(&manifest).map_err(json_err(&file))?)?;
+    for (name, schema) in schemas() {
+        let file = format!("{SCHEMA_DIR}/{name}");
+        write_file(out, &file, pretty(&schema).map_err(json_err(&file))?)?;
+    }
+    write_file(out, &format!("{API_DIR}/README.md"), API_README)?;
+    for (file, text) in llms::files(&cx) {
+        write_file(out, &file, text)?;
+    }
+    Ok(())
+}
+
+/// Everything the wire builders share: ids, navigation, URLs, the tokenizer.
+pub(crate) struct Ctx<'a> {
+    book: &'a Book,
+    tokens: Tokens,
+    /// Wire id of each article.
+    article_ids: Vec<String>,
+    /// Wire id of each section of each article.
+    section_ids: Vec<Vec<String>>,
+    breadcrumbs: Vec<Vec<types::Breadcrumb>>,
+    /// Navigation groups (title, articles in navigation order), then the articles in none.
+    groups: Vec<(String, Vec<ArticleId>)>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(book: &'a Book) -> Ctx<'a> {
+        let (breadcrumbs, groups) = navigation(book);
+        Ctx {
+            book,
+            tokens: Tokens::default(),
+            article_ids: article_ids(&book.articles),
+            section_ids: book.articles.iter().map(section_ids).collect(),
+            breadcrumbs,
+            groups,
+        }
+    }
+
+    fn article(&self, id: ArticleId) -> &'a Article {
+        &self.book.articles[id.0 as usize]
+    }
+
+    fn article_id(&self, id: ArticleId) -> &str {
+        &self.article_ids[id.0 as usize]
+    }
+
+    fn section_id(&self, id: ArticleId, section: SectionId) -> &str {
+        self.section_ids[id.0 as usize].get(section.0 as usize).map_or("", String::as_str)
+    }
+
+    fn site_url(&self) -> Option<&'a str> {
+        self.book.config.output.html.site_url.as_deref()
+    }
+
+    fn title(&self, id: ArticleId) -> String {
+        text::nfc(self.article(id).title.trim())
+    }
+
+    /// The front matter description, else the first paragraph, on one line.
+    fn description(&self, id: ArticleId) -> Option<String> {
+        let a = self.article(id);
+        let d = a.meta.description.as_deref().or(a.summary.as_deref())?;
+        let d = d.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!d.is_empty()).then(|| text::nfc(&d))
+    }
+
+    fn json_path(&self, id: ArticleId) -> String {
+        format!("{API_DIR}/articles/{}.json", self.article_id(id))
+    }
+
+    fn urls(&self, id: ArticleId) -> types::ArticleUrls {
+        let a = self.article(id);
+        types::ArticleUrls {
+            html: urls::public_url(self.site_url(), &urls::page_path(a, "html"), None),
+            md: urls::public_url(self.site_url(), &urls::page_path(a, "md"), None),
+            json: urls::public_url(self.site_url(), &self.json_path(id), None),
+        }
+    }
+
+    /// The HTML page of an article, at the section's primary anchor when there is one.
+    fn section_url(&self, id: ArticleId, section: Option<SectionId>) -> String {
+        let a = self.article(id);
+        let fragment = section.and_then(|s| a.section(s).id.as_deref());
+        urls::public_url(self.site_url(), &urls::page_path(a, "html"), fragment)
+    }
+
+    /// A URL for `path#fragment` as written in the file at site path `from`: absolute under the
+    /// site URL, else relative to `from`.
+    fn url_from(&self, from: &str, path: &str, fragment: Option<&str>) -> String {
+        if self.site_url().is_some() {
+            return urls::public_url(self.site_url(), path, fragment);
+        }
+        let mut url = urls::encode(&urls::relative(from, path));
+        if let Some(f) = fragment {
+            url.push('#');
+            url.push_str(&urls::encode(f));
+        }
+        url
+    }
+
+    /// Non-empty heading titles from the outermost section down to `section`.
+    fn heading_path(&self, id: ArticleId, section: Option<SectionId>) -> Vec<String> {
+        let a = self.article(id);
+        let mut path = Vec::new();
+        let mut cur = section;
+        while let Some(s) = cur {
+            let sec = a.section(s);
+            if !sec.title.trim().is_empty() {
+                path.push(text::nfc(sec.title.trim()));
+            }
+            cur = sec.parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Other-locale articles with the same `ms.assetid`, in content-path order.
+    fn translations(&self, id: ArticleId) -> Vec<types::Translation> {
+        let a = self.article(id);
+        let Some(guid) = &a.meta.assetid else { return Vec::new() };
+        self.book
+            .articles
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.locale != a.locale && t.meta.assetid.as_ref() == Some(guid))
+            .map(|(i, t)| {
+                let tid = ArticleId(i as u32);
+                types::Translation {
+                    id: self.article_id(tid).to_string(),
+                    locale: t.locale.clone(),
+                    title: self.title(tid),
+                    html: self.urls(tid).html,
+                }
+            })
+            .collect()
+    }
+
+    fn locales(&self) -> Vec<String> {
+        let set: BTreeSet<&str> = self.book.articles.iter().map(|a| a.locale.as_str()).collect();
+        set.into_iter().map(str::to_string).collect()
+    }
+
+    fn manifest(&self, rendered: &[Rendered]) -> types::Manifest {
+        let book = &self.book.config.book;
+        let url = |path: &str| urls::public_url(self.site_url(), path, None);
+        types::Manifest {
+            schema: schema_url(MANIFEST_SCHEMA),
+            schema_version: SCHEMA_VERSION.to_string(),
+            generator: types::Generator { name: "kbc".into(), version: env!("CARGO_PKG_VERSION").into() },
+            title: book.title.as_deref().map(text::nfc),
+            description: book.description.as_deref().map(text::nfc),
+            site_url: self.site_url().map(str::to_string),
+            locales: self.locales(),
+            tokenizer: TOKENIZER.to_string(),
+            files: types::ManifestFiles {
+                troubleshooting: url(&format!("{API_DIR}/troubleshooting.jsonl")),
+                chunks: url(&format!("{API_DIR}/chunks.jsonl")),
+                llms_txt: url("llms.txt"),
+                schemas: [MANIFEST_SCHEMA, ARTICLE_SCHEMA, ENTRY_SCHEMA, CHUNK_SCHEMA]
+                    .iter()
+                    .map(|f| (f.to_string(), url(&format!("{SCHEMA_DIR}/{f}"))))
+                    .collect(),
+            },
+            articles: rendered
+                .iter()
+                .map(|r| {
+                    let a = &r.article;
+                    types::ManifestArticle {
+                        id: a.id.clone(),
+                        asset_id: a.asset_id.clone(),
+                        locale: a.locale.clone(),
+                        title: a.title.clone(),
+                        description: a.description.clone(),
+                        topic: a.topic.clone(),
+                        date: a.date.clone(),
+                        urls: a.urls.clone(),
+                        content_sha256: a.content_sha256.clone(),
+                        translations: a.translations.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `<locale>/<ms.assetid>` for an article whose `ms.assetid` no other article of its locale
+/// claims, else `<locale>/<path without .md>`; `~<n>` settles any remaining clash.
+fn article_ids(articles: &[Article]) -> Vec<String> {
+    let mut claims: HashMap<(&str, &str), usize> = HashMap::new();
+    for a in articles {
+        if let Some(g) = &a.meta.assetid {
+            *claims.entry((a.locale.as_str(), g.as_str())).or_default() += 1;
+        }
+    }
+    let mut taken = BTreeSet::new();
+    articles
+        .iter()
+        .map(|a| {
+            let own =
+                a.meta.assetid.as_ref().filter(|g| claims.get(&(a.locale.as_str(), g.as_str())) == Some(&1));
+            let base = match own {
+                Some(g) => format!("{}/{}", a.locale, g.as_str()),
+                None => {
+                    let stem = a.rel_path.strip_suffix(".md").or_else(|| a.rel_path.strip_suffix(".MD"));
+                    format!("{}/{}", a.locale, stem.unwrap_or(&a.rel_path))
+                }
+            };
+            unique(&mut taken, base)
+        })
+        .collect()
+}
+
+/// Each section's primary anchor, `section-<n>` (1-based) for a section without one; repeats get
+/// `~<n>`.
+fn section_ids(a: &Article) -> Vec<String> {
+    let mut taken = BTreeSet::new();
+    a.sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| unique(&mut taken, s.id.clone().unwrap_or_else(|| format!("section-{}", i + 1))))
+        .collect()
+}
+
+pub(crate) fn unique(taken: &mut BTreeSet<String>, base: String) -> String {
+    let mut id = base.clone();
+    let mut n = 1;
+    while !taken.insert(id.clone()) {
+        n += 1;
+        id = format!("{base}~{n}");
+    }
+    id
+}
+
+/// Breadcrumbs of every article and the navigation groups, from the navigation files.
+///
+/// A group is an entry at the first level of a navigation file that has more than one entry (a
+/// `TOC.md` often wraps everything in one top heading); a wrapping entry that links to an article
+/// makes a group of its own. An article belongs to the first entry that links to it, and its
+/// breadcrumbs are that entry's ancestors.
+#[allow(clippy::type_complexity)]
+fn navigation(book: &Book) -> (Vec<Vec<types::Breadcrumb>>, Vec<(String, Vec<ArticleId>)>) {
+    use crate::nav::NavItem;
+    struct Walk<'b> {
+        book: &'b Book,
+        resolved: &'b [Resolved],
+        /// Index of the next link in `resolved` (depth-first order, as `Nav::links`).
+        next: usize,
+        /// Depth of the grouping level in the current file.
+        group_depth: usize,
+        crumbs: Vec<Option<Vec<types::Breadcrumb>>>,
+        groups: Vec<(String, Vec<ArticleId>)>,
+    }
+    impl Walk<'_> {
+        fn items(
+            &mut self,
+            items: &[NavItem],
+            depth: usize,
+            path: &mut Vec<types::Breadcrumb>,
+            group: Option<usize>,
+        ) {
+            for item in items {
+                let title = text::nfc(item.title.trim());
+                let group = if depth <= self.group_depth {
+                    self.groups.push((title.clone(), Vec::new()));
+                    Some(self.groups.len() - 1)
+                } else {
+                    group
+                };
+                let mut url = None;
+                if item.href.is_some() {
+                    let site_url = self.book.config.output.html.site_url.as_deref();
+                    match self.resolved.get(self.next) {
+                        Some(Resolved::Article { article, .. }) => {
+                            let a = &self.book.articles[article.0 as usize];
+                            url = Some(urls::public_url(site_url, &urls::page_path(a, "html"), None));
+                            let slot = &mut self.crumbs[article.0 as usize];
+                            if slot.is_none() {
+                                *slot = Some(path.clone());
+                                if let Some(g) = group {
+                                    self.groups[g].1.push(*article);
+                                }
+                            }
+                        }
+                        Some(Resolved::File { path: p }) => url = Some(urls::public_url(site_url, p, None)),
+                        _ => {}
+                    }
+                    self.next += 1;
+                }
+                path.push(types::Breadcrumb { title, url });
+                self.items(&item.children, depth + 1, path, group);
+                path.pop();
+            }
+        }
+    }
+    let n = book.articles.len();
+    let mut walk =
+        Walk { book, resolved: &[], next: 0, group_depth: 0, crumbs: vec![None; n], groups: Vec::new() };
+    for (i, nav) in book.navs.iter().enumerate() {
+        walk.resolved = book.resolution.nav_links.get(i).map_or(&[], Vec::as_slice);
+        walk.next = 0;
+        walk.group_depth = 0;
+        let mut level = nav.items.as_slice();
+        while let [only] = level
+            && !only.children.is_empty()
+        {
+            walk.group_depth += 1;
+            level = &only.children;
+        }
+        walk.items(&nav.items, 0, &mut Vec::new(), None);
+    }
+    let mut groups: Vec<(String, Vec<ArticleId>)> = Vec::new();
+    for (title, members) in walk.groups {
+        let Some(first) = members.first() else { continue };
+        let title =
+            if title.is_empty() { text::nfc(book.articles[first.0 as usize].title.trim()) } else { title };
+        groups.push((title, members));
+    }
+    let rest: Vec<ArticleId> =
+        (0..n).filter(|&i| walk.crumbs[i].is_none()).map(|i| ArticleId(i as u32)).collect();
+    if !rest.is_empty() {
+        let title = if groups.is_empty() { "Articles" } else { "Other articles" };
+        groups.push((title.to_string(), rest));
+    }
+    let crumbs = walk.crumbs.into_iter().map(Option::unwrap_or_default).collect();
+    (crumbs, groups)
+}
+
+/// The ids of every article, as written in the output (for tests and tools).
+pub fn article_ids_of(book: &Book) -> Vec<String> {
+    article_ids(&book.articles)
+}
+
+/// Sorted map helper for callers that print schemas by name.
+pub fn schemas_by_name() -> BTreeMap<&'static str, serde_json::Value> {
+    schemas().into_iter().collect()
+}
