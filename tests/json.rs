@@ -198,6 +198,13 @@ fn seed_chunks() {
 fn seed_manifest_and_llms_txt() {
     let p = seed();
     insta::assert_snapshot!("seed_manifest", p.read("api/v1/manifest.json"));
+    let manifest = p.json("api/v1/manifest.json");
+    let twin = p.read("troubleshooting-sign-in-errors-for-admins.md");
+    assert_eq!(
+        manifest["articles"][0]["content_sha256"],
+        json::sha256_hex(&twin),
+        "the hash is the twin file's"
+    );
     insta::assert_snapshot!("seed_llms_txt", p.read("llms.txt"));
     insta::assert_snapshot!("seed_llms_txt_zh_cn", p.read("zh-cn/llms.txt"));
     let full = p.read("llms-full.txt");
