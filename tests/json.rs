@@ -198,6 +198,13 @@ fn seed_chunks() {
 fn seed_manifest_and_llms_txt() {
     let p = seed();
     insta::assert_snapshot!("seed_manifest", p.read("api/v1/manifest.json"));
+    let manifest = p.json("api/v1/manifest.json");
+    let twin = p.read("troubleshooting-sign-in-errors-for-admins.md");
+    assert_eq!(
+        manifest["articles"][0]["content_sha256"],
+        json::sha256_hex(&twin),
+        "the hash is the twin file's"
+    );
     insta::assert_snapshot!("seed_llms_txt", p.read("llms.txt"));
     insta::assert_snapshot!("seed_llms_txt_zh_cn", p.read("zh-cn/llms.txt"));
     let full = p.read("llms-full.txt");
@@ -800,4 +807,27 @@ fn kbc_schema_prints_the_schemas() {
     let bad = run(&["schema", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no schema named `nope`"));
+}
+
+#[test]
+fn oversized_and_odd_content_stays_within_the_cap() {
+    let long_sentence = "word ".repeat(1500);
+    let long_cjk = "很长的没有标点的文字".repeat(400);
+    let code: String = (0..400).map(|i| format!("Write-Output \"line {i} of a long script\"\n")).collect();
+    let big_cell = (0..200).map(|i| format!("value {i} of the cell")).collect::<Vec<_>>().join(" <br/> ");
+    let article = format!(
+        "# Odd content\n\n{long_sentence}\n\n{long_cjk}\n\n```powershell\n{code}```\n\n## \n\n|Key|Value|\n|---|---|\n|big|{big_cell}|\n|small|one|\n\n|Only|\n|---|\n|{big_cell}|\n\n## Steps\n\n1. {long_sentence}\n2. Short step.\n\n|a|b|\n|-|-|\n|1|2|3|\n\nText with a control \u{97} character and *emphasis*__strong__.\n"
+    );
+    let dir = common::fixture(&[("content/odd.md", &article)]);
+    let p = Published::new(dir.path());
+    validate(&p);
+    let (_, sizes) = check_chunks(&p);
+    assert!(sizes.len() > 20, "{}", sizes.len());
+    // Every word of the long paragraph made it into some chunk, once.
+    let words: usize = p
+        .lines("api/v1/chunks.jsonl")
+        .iter()
+        .map(|c| c["text"].as_str().unwrap_or("").matches("word").count())
+        .sum();
+    assert_eq!(words, 3000);
 }

@@ -310,12 +310,7 @@ impl<'a> Markdown<'a> {
             Links::RelativeTo(file) => file.clone(),
             Links::Page => urls::page_path(self.article_ref(), "md"),
         };
-        let mut url = urls::encode(&urls::relative(&here, &target.path));
-        if let Some(f) = &target.fragment {
-            url.push('#');
-            url.push_str(&urls::encode(f));
-        }
-        url
+        urls::relative_url(&here, &target.path, target.fragment.as_deref())
     }
 
     /// A URL inside a table cell cannot hold a raw `|`.

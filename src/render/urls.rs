@@ -131,6 +131,16 @@ pub fn public_url(site_url: Option<&str>, path: &str, fragment: Option<&str>) ->
     url
 }
 
+/// A relative URL from the file at site path `from` to `path#fragment`, encoded.
+pub fn relative_url(from: &str, path: &str, fragment: Option<&str>) -> String {
+    let mut url = encode(&relative(from, path));
+    if let Some(f) = fragment {
+        url.push('#');
+        url.push_str(&encode(f));
+    }
+    url
+}
+
 /// `page.html#anchor` of a section, relative to the site root.
 pub fn section_path(book: &Book, section: SectionRef, ext: &str) -> String {
     let article = &book.articles[section.article.0 as usize];

@@ -5,7 +5,6 @@ use super::text::{TOKENIZER, match_key, nfc, sha256_hex};
 use super::types as wire;
 use crate::model::{self, ArticleId, SectionId, SectionRef};
 use crate::render::markdown::{Links, Markdown};
-use crate::render::urls;
 use crate::resolve::Resolved;
 use std::collections::{BTreeMap, HashSet};
 
@@ -31,7 +30,7 @@ pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, twin: &str) -> wire::Article 
         sections: (0..a.sections.len()).map(|i| section(cx, &md, id, SectionId(i as u32))).collect(),
         troubleshooting: entries(cx, id),
         procedures: a.procedures.iter().map(|p| procedure(cx, &md, id, p)).collect(),
-        links: links(cx, id),
+        links: links(cx, &md, id),
         stats: wire::Stats {
             characters: twin.chars().count() as u64,
             tokens: cx.tokens.count(twin) as u64,
@@ -205,7 +204,7 @@ fn provenance(cx: &Ctx<'_>, row: &model::TroubleshootingEntry) -> wire::Provenan
     }
 }
 
-fn links(cx: &Ctx<'_>, id: ArticleId) -> Vec<wire::Link> {
+fn links(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId) -> Vec<wire::Link> {
     let a = cx.article(id);
     let resolved = cx.book.resolution.links.get(id.0 as usize);
     a.links
@@ -226,15 +225,11 @@ fn links(cx: &Ctx<'_>, id: ArticleId) -> Vec<wire::Link> {
                 Some(Resolved::Unchecked { .. }) => (wire::LinkKind::Unchecked, None, None),
                 Some(Resolved::Broken) | None => (wire::LinkKind::Broken, None, None),
             };
-            let url = match urls::link_target(cx.book, id, link_id, "html") {
-                Some(t) => urls::public_url(cx.site_url(), &t.path, t.fragment.as_deref()),
-                None => urls::href(cx.book, id, link_id, "html").url().to_string(),
-            };
             wire::Link {
                 role: role_name(l.role).to_string(),
                 kind,
                 dest: l.dest.clone(),
-                url,
+                url: md.url(link_id),
                 article_id,
                 section_id,
                 in_section: l.section.map(|s| cx.section_id(id, s).to_string()),

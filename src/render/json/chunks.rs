@@ -70,8 +70,10 @@ struct Header {
 struct Limits {
     /// A table or list up to this size stays one unit.
     whole: usize,
-    /// No unit is larger than this.
+    /// No unit is larger than this: a larger paragraph, code block, row or step is cut...
     unit: usize,
+    /// ...into pieces of at most this, which pack well.
+    piece: usize,
 }
 
 struct Units {
@@ -87,8 +89,8 @@ pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::C
     let mut u = Units { units: Vec::new(), headers: Vec::new(), lists: 0 };
     // A table or list larger than a chunk should be goes by rows or items, so that chunks can
     // stay within bounds; no unit may pass the cap less a generous context line.
-    let limits =
-        Limits { whole: bounds.high, unit: bounds.cap.saturating_sub(64).max(bounds.cap / 2).max(1) };
+    let unit = bounds.cap.saturating_sub(64).max(bounds.cap / 2).max(1);
+    let limits = Limits { whole: bounds.high, unit, piece: bounds.high.min(unit) };
     u.blocks(cx, &md, id, None, &a.preamble, limits);
     for (i, s) in a.sections.iter().enumerate() {
         let sid = SectionId(i as u32);
@@ -106,19 +108,15 @@ pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::C
         }
         u.blocks(cx, &md, id, Some(sid), &s.blocks, limits);
     }
-    let mut ranges = Vec::new();
-    pack(cx, id, &u, bounds, 0..u.units.len(), &mut ranges);
+    let packed = pack(cx, id, &u, bounds);
 
     let article_id = cx.article_id(id);
-    let mut out: Vec<wire::Chunk> = Vec::with_capacity(ranges.len());
+    let mut out: Vec<wire::Chunk> = Vec::with_capacity(packed.len());
     let mut starts: Vec<Option<SectionId>> = Vec::new();
     let mut taken = std::collections::BTreeSet::new();
-    for range in ranges {
-        let units = &u.units[range.clone()];
+    for Packed { range, context, text, tokens } in packed {
+        let units = &u.units[range];
         let Some(first) = units.first() else { continue };
-        let context = context(cx, id, first.section);
-        let text = u.text(range.clone());
-        let embed = format!("{context}\n\n{text}");
         let n = starts.iter().filter(|s| **s == first.section).count() + 1;
         starts.push(first.section);
         let base = match first.section {
@@ -144,9 +142,9 @@ pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::C
             url: cx.section_url(id, first.section),
             prev: None,
             next: None,
-            tokens: cx.tokens.count(&embed) as u32,
+            tokens: tokens as u32,
             tokenizer: TOKENIZER.to_string(),
-            content_sha256: sha256_hex(&embed),
+            content_sha256: sha256_hex(&format!("{context}\n\n{text}")),
             context,
             text,
         });
@@ -168,25 +166,29 @@ fn context(cx: &Ctx<'_>, id: ArticleId, section: Option<SectionId>) -> String {
     parts.join(" > ")
 }
 
-/// Packs the units of `range` into chunks, appending their ranges to `out`.
-fn pack(
-    cx: &Ctx<'_>,
-    id: ArticleId,
-    u: &Units,
-    bounds: Bounds,
+/// A run of units that makes one chunk, with its context line, text and exact token count.
+struct Packed {
     range: std::ops::Range<usize>,
-    out: &mut Vec<std::ops::Range<usize>>,
-) {
-    let mut start = range.start;
-    while start < range.end {
-        let context_tokens = cx.tokens.count(&context(cx, id, u.units[start].section)) + 2;
+    context: String,
+    text: String,
+    tokens: usize,
+}
+
+/// Packs the units into chunks.
+fn pack(cx: &Ctx<'_>, id: ArticleId, u: &Units, bounds: Bounds) -> Vec<Packed> {
+    let mut out = Vec::new();
+    let total = u.units.len();
+    let mut start = 0;
+    while start < total {
+        let context = context(cx, id, u.units[start].section);
+        let context_tokens = cx.tokens.count(&context) + 2;
         // Separators merge with neighbouring tokens in ways a sum cannot see: keep a margin.
         let cap = bounds.cap.saturating_sub(context_tokens + bounds.cap / 50 + 2);
         let high = bounds.high.saturating_sub(context_tokens).min(cap);
         let low = bounds.low.saturating_sub(context_tokens);
         let mut end = start + 1;
         let mut size = u.units[start].tokens + u.lead_tokens(None, start);
-        while end < range.end {
+        while end < total {
             let cost = u.units[end].tokens + u.lead_tokens(Some(end - 1), end) + 1;
             let boundary = u.units[end].heading || u.units[end].section != u.units[end - 1].section;
             if boundary && size >= low {
@@ -199,20 +201,22 @@ fn pack(
             end += 1;
         }
         // Never end on a heading or a procedure's intro when what follows can come along.
-        while end - start > 1 && end < range.end && u.units[end - 1].keep_with_next {
+        while end - start > 1 && end < total && u.units[end - 1].keep_with_next {
             end -= 1;
         }
-        // The estimate is close but not exact: check, and give back units until it fits.
-        while end - start > 1 {
-            let embed = format!("{}\n\n{}", context(cx, id, u.units[start].section), u.text(start..end));
-            if cx.tokens.count(&embed) <= bounds.cap {
+        // The estimate is close but not exact: count, and give back units until it fits.
+        loop {
+            let text = u.text(start..end);
+            let tokens = cx.tokens.count(&format!("{context}\n\n{text}"));
+            if tokens <= bounds.cap || end - start == 1 {
+                out.push(Packed { range: start..end, context, text, tokens });
                 break;
             }
             end -= 1;
         }
-        out.push(start..end);
         start = end;
     }
+    out
 }
 
 impl Units {
@@ -306,7 +310,7 @@ impl Units {
                     let sep = md.list_separator(list);
                     let whole: usize = counts.iter().sum::<usize>() + items.len();
                     if whole <= limits.whole || items.len() < 2 {
-                        self.push_cut(cx, section, items.join(sep), whole, budget);
+                        self.push_cut(cx, section, items.join(sep), whole, limits);
                         continue;
                     }
                     self.lists += 1;
@@ -316,7 +320,7 @@ impl Units {
                             self.push_counted(section, text, tokens, join);
                         } else {
                             // A step larger than a chunk: cut, as nothing else can be done.
-                            self.push_cut(cx, section, text, tokens, budget);
+                            self.push_cut(cx, section, text, tokens, limits);
                         }
                     }
                 }
@@ -328,7 +332,7 @@ impl Units {
                     let whole = header_tokens + counts.iter().sum::<usize>() + rows.len();
                     if whole <= limits.whole || rows.len() < 2 {
                         let text = std::iter::once(header).chain(rows).collect::<Vec<_>>().join("\n");
-                        self.push_cut(cx, section, text, whole, budget);
+                        self.push_cut(cx, section, text, whole, limits);
                         continue;
                     }
                     self.headers.push(Header { text: header, tokens: header_tokens });
@@ -340,7 +344,8 @@ impl Units {
                         }
                         // A row larger than a chunk: the only thing ever cut across chunks.
                         let cells = md.table_cells(t, row);
-                        for line in split_row(cx, &cells, budget.saturating_sub(header_tokens).max(1)) {
+                        let room = limits.piece.saturating_sub(header_tokens).max(1);
+                        for line in split_row(cx, &cells, room) {
                             self.push(cx, section, line, join);
                         }
                     }
@@ -353,7 +358,7 @@ impl Units {
                         continue;
                     }
                     let at = boundaries(code, &["\n"]);
-                    for piece in cut(cx, code, budget.saturating_sub(8).max(1), &at, true) {
+                    for piece in cut(cx, code, limits.piece.saturating_sub(8).max(1), &at, true) {
                         let fenced =
                             md.block(&Block::Code { lang: lang.clone(), code: piece, span: block.span() });
                         self.push(cx, section, fenced, Join::Block);
@@ -367,7 +372,7 @@ impl Units {
                     let text = md.block(other);
                     let tokens = cx.tokens.count(&text);
                     let before = self.units.len();
-                    self.push_cut(cx, section, text, tokens, budget);
+                    self.push_cut(cx, section, text, tokens, limits);
                     // The paragraph before a numbered list says what the steps are for.
                     let intro = matches!(other, Block::Paragraph { .. })
                         && matches!(blocks.get(i), Some(Block::List(List { start: Some(_), .. })));
@@ -382,16 +387,16 @@ impl Units {
         }
     }
 
-    /// A unit, cut at line or sentence boundaries when it alone exceeds the budget.
+    /// A unit, cut at line or sentence boundaries when it alone exceeds the unit limit.
     fn push_cut(
         &mut self,
         cx: &Ctx<'_>,
         section: Option<SectionId>,
         text: String,
         tokens: usize,
-        budget: usize,
+        limits: Limits,
     ) {
-        if tokens <= budget {
+        if tokens <= limits.unit {
             self.push_counted(section, text, tokens, Join::Block);
             return;
         }
@@ -400,7 +405,7 @@ impl Units {
         if at.is_empty() {
             at = boundaries(&text, &["\n", "。", "！", "？", ". ", "! ", "? ", "；", "; "]);
         }
-        for piece in cut(cx, &text, budget, &at, false) {
+        for piece in cut(cx, &text, limits.piece, &at, false) {
             self.push(cx, section, piece, Join::Block);
         }
     }
@@ -418,10 +423,12 @@ fn step_has_table(cx: &Ctx<'_>, id: ArticleId, list: &List) -> bool {
 /// content goes in order, cut at `<br/>`, and each row repeats the first cell (the row's key).
 fn split_row(cx: &Ctx<'_>, cells: &[String], budget: usize) -> Vec<String> {
     let keyed = cells.len() > 1;
-    let key = if keyed { cells[0].clone() } else { String::new() };
+    let key = if keyed { cells.first().cloned().unwrap_or_default() } else { String::new() };
     let fresh = || {
         let mut row = vec![String::new(); cells.len()];
-        row[0].clone_from(&key);
+        if let Some(first) = row.first_mut() {
+            first.clone_from(&key);
+        }
         row
     };
     let mut segments: Vec<(usize, String)> = Vec::new();

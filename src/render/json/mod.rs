@@ -149,7 +149,8 @@ pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
         .into_par_iter()
         .map(|i| {
             let id = ArticleId(i as u32);
-            let twin = Markdown::new(book, id, Links::Page).article();
+            // Hashed as written, final newline included.
+            let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
             Rendered {
                 article: article::article(&cx, id, &twin),
                 chunks: chunks::chunks(&cx, id, bounds),
@@ -164,7 +165,7 @@ pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
 
     for (i, r) in rendered.iter().enumerate() {
         let id = ArticleId(i as u32);
-        write_file(out, &urls::page_path(cx.article(id), "md"), format!("{}\n", r.twin))?;
+        write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
         let file = cx.json_path(id);
         write_file(out, &file, pretty(&r.article).map_err(json_err(&file))?)?;
     }
@@ -264,15 +265,10 @@ impl<'a> Ctx<'a> {
     /// A URL for `path#fragment` as written in the file at site path `from`: absolute under the
     /// site URL, else relative to `from`.
     fn url_from(&self, from: &str, path: &str, fragment: Option<&str>) -> String {
-        if self.site_url().is_some() {
-            return urls::public_url(self.site_url(), path, fragment);
+        match self.site_url() {
+            Some(_) => urls::public_url(self.site_url(), path, fragment),
+            None => urls::relative_url(from, path, fragment),
         }
-        let mut url = urls::encode(&urls::relative(from, path));
-        if let Some(f) = fragment {
-            url.push('#');
-            url.push_str(&urls::encode(f));
-        }
-        url
     }
 
     /// Non-empty heading titles from the outermost section down to `section`.

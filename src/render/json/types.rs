@@ -73,7 +73,8 @@ pub struct ManifestArticle {
     #[schemars(pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub date: Option<String>,
     pub urls: ArticleUrls,
-    /// SHA-256 (lowercase hex) of the article's Markdown twin: changes exactly when its content does.
+    /// SHA-256 (lowercase hex) of the article's Markdown twin file (`urls.md`), as published: it
+    /// changes exactly when the article's content does.
     #[schemars(pattern(r"^[0-9a-f]{64}$"))]
     pub content_sha256: String,
     /// The same article in other locales (same `ms.assetid`).
