@@ -1,10 +1,10 @@
 //! The model dump: `model/<content path>.json` per article, for inspection and debugging.
 //! Not a public contract (the chatbot JSON is); its shape follows the internal model.
 
+use super::{RenderError, write_file};
 use crate::Book;
 use crate::model::Article;
 use crate::resolve::Resolved;
-use super::{write_file, RenderError};
 use serde::Serialize;
 use std::path::Path;
 

@@ -4,9 +4,9 @@
 //! the HTML pages, the JSON and the checklists always agree on where an article lives.
 //! URLs between pages are relative, so a site works under any sub-path and from `file://`.
 
+use crate::Book;
 use crate::model::{Article, ArticleId, LinkId, SectionRef, TroubleshootingEntry};
 use crate::resolve::Resolved;
-use crate::Book;
 
 /// The output path of an article's page, relative to the site root, with the given extension:
 /// `Skype/x.md` → `Skype/x.html`. Source file names are kept, so URLs are predictable.

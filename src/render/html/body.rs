@@ -3,12 +3,12 @@
 //! **Invariant:** every anchor of the article becomes an `id` on the page, spelled as in the source,
 //! and no id is written twice (the first one in document order wins).
 
-use super::sanitize::{self, Sanitizer, escape};
+use super::sanitize::{self, RawUrl, Sanitizer, escape};
 use super::strings::Strings;
 use crate::Book;
 use crate::model::{
-    AlertKind, Alignment, Article, ArticleId, Block, Inline, LinkRole, LinkTarget, List, Section,
-    SectionId, Table, TroubleshootingEntry,
+    AlertKind, Alignment, Article, ArticleId, Block, Inline, LinkRole, LinkTarget, List, Section, SectionId,
+    Table, TroubleshootingEntry,
 };
 use crate::render::urls::{self, Href};
 use crate::source::Span;
@@ -60,12 +60,7 @@ struct Cx<'a> {
 }
 
 /// Renders the body of article `id`.
-pub fn render(
-    book: &Book,
-    id: ArticleId,
-    sanitizer: &Sanitizer,
-    strings: &Strings,
-) -> Body {
+pub fn render(book: &Book, id: ArticleId, sanitizer: &Sanitizer, strings: &Strings) -> Body {
     let article = &book.articles[id.0 as usize];
     let mut raw_links: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, l) in article.links.iter().enumerate() {
@@ -165,7 +160,11 @@ impl Cx<'_> {
         if let Some(id) = primary
             && (2..=3).contains(&level)
         {
-            toc.push(TocEntry { level, title: section.title.clone(), href: format!("#{}", urls::encode(&id)) });
+            toc.push(TocEntry {
+                level,
+                title: section.title.clone(),
+                href: format!("#{}", urls::encode(&id)),
+            });
         }
     }
 
@@ -229,7 +228,10 @@ impl Cx<'_> {
             Block::Code { lang, code, .. } => {
                 match lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
                     Some(l) => {
-                        let l: String = l.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+')).collect();
+                        let l: String = l
+                            .chars()
+                            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
+                            .collect();
                         let _ = write!(out, "<pre><code class=\"language-{l}\">");
                     }
                     None => out.push_str("<pre><code>"),
@@ -291,7 +293,11 @@ impl Cx<'_> {
             }
             Block::FootnoteDefinition { label, blocks, .. } => {
                 let id = if self.claim(label) { format!(" id=\"{}\"", escape(label)) } else { String::new() };
-                let _ = write!(out, "<div class=\"kbc-footnote\"{id}><span class=\"kbc-footnote-label\">{}</span>\n", escape(label));
+                let _ = write!(
+                    out,
+                    "<div class=\"kbc-footnote\"{id}><span class=\"kbc-footnote-label\">{}</span>\n",
+                    escape(label)
+                );
                 self.blocks(blocks, out);
                 out.push_str("</div>\n");
             }
@@ -302,7 +308,8 @@ impl Cx<'_> {
     fn list(&mut self, list: &List, out: &mut String) {
         match list.start {
             Some(start) => {
-                let class = if self.procedures.contains(&key(list.span)) { " class=\"kbc-steps\"" } else { "" };
+                let class =
+                    if self.procedures.contains(&key(list.span)) { " class=\"kbc-steps\"" } else { "" };
                 if start == 1 {
                     let _ = writeln!(out, "<ol{class}>");
                 } else {
@@ -508,19 +515,17 @@ impl Cx<'_> {
         let raw_links = &self.raw_links;
         let mut unresolved = 0;
         let out = sanitize::rewrite(html, |_, _, value| {
-            let candidates = raw_links.get(value)?;
-            let &index = candidates
-                .iter()
-                .find(|&&i| {
-                    let s = article.links[i].span;
-                    s.file == span.file && s.start >= span.start && s.end <= span.end
-                })
-                .or_else(|| candidates.first())?;
+            let Some(candidates) = raw_links.get(value) else { return RawUrl::Keep };
+            let found = candidates.iter().find(|&&i| {
+                let s = article.links[i].span;
+                s.file == span.file && s.start >= span.start && s.end <= span.end
+            });
+            let Some(&index) = found.or_else(|| candidates.first()) else { return RawUrl::Keep };
             match urls::href(book, id, crate::model::LinkId(index as u32), "html") {
-                Href::Internal(u) | Href::External(u) => Some(u),
+                Href::Internal(u) | Href::External(u) => RawUrl::Rewrite(u),
                 Href::AsWritten(_) => {
                     unresolved += 1;
-                    None
+                    RawUrl::Unresolved
                 }
             }
         });

@@ -47,7 +47,15 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
     let nav = SiteNav::build(book, strings.other_articles);
     let translations = site::translations(book);
     let search = cfg.search && search::AVAILABLE && !book.articles.is_empty();
-    let ctx = SiteCtx { book, theme: &theme, sanitizer: &sanitizer, nav: &nav, translations: &translations, lang, search };
+    let ctx = SiteCtx {
+        book,
+        theme: &theme,
+        sanitizer: &sanitizer,
+        nav: &nav,
+        translations: &translations,
+        lang,
+        search,
+    };
 
     let pages: Vec<Rendered> = (0..book.articles.len())
         .into_par_iter()
@@ -129,8 +137,8 @@ struct SiteVars<'a> {
     nav_js: String,
     search: bool,
     search_dir: String,
-    /// `<base href>` for the 404 page, which servers show at any depth.
-    base: Option<String>,
+    /// Whether the page has the navigation sidebar (article pages).
+    sidebar: bool,
 }
 
 /// A link as templates see it.
@@ -150,7 +158,14 @@ struct LinkVars {
 
 impl LinkVars {
     fn new(title: &str, url: Option<String>) -> LinkVars {
-        LinkVars { title: title.to_string(), url, current: false, external: false, lang: None, children: vec![] }
+        LinkVars {
+            title: title.to_string(),
+            url,
+            current: false,
+            external: false,
+            lang: None,
+            children: vec![],
+        }
     }
 }
 
@@ -181,26 +196,33 @@ struct ArticleVars<'a> {
 }
 
 impl SiteCtx<'_> {
-    fn site_vars(&self, here: &str) -> SiteVars<'_> {
-        let root = urls::root_prefix(here);
+    /// `root` leads from the page to the site root: relative (`../`), or the site URL for the 404
+    /// page, which servers show at any depth.
+    fn site_vars(&self, root: String, sidebar: bool) -> SiteVars<'_> {
         let cfg = &self.book.config;
         SiteVars {
             title: cfg.book.title.as_deref().unwrap_or("Knowledge base"),
             description: cfg.book.description.as_deref(),
             lang: &self.lang,
-            home: url_from(here, urls::home_path(self.book)),
+            home: format!("{root}{}", urls::home_path(self.book)),
             css: format!("{root}{}", urls::static_path("kbc.css")),
             js: format!("{root}{}", urls::static_path("kbc.js")),
             nav_js: format!("{root}{}", urls::NAV_DATA),
             search: self.search,
             search_dir: format!("{root}{}/", urls::SEARCH_DIR),
-            base: None,
+            sidebar,
             root,
         }
     }
 
     /// Renders one template with `site`, `t` (interface strings) and `page`.
-    fn render(&self, template: &str, site: SiteVars<'_>, t: &Strings, page: impl Serialize) -> Result<String, RenderError> {
+    fn render(
+        &self,
+        template: &str,
+        site: SiteVars<'_>,
+        t: &Strings,
+        page: impl Serialize,
+    ) -> Result<String, RenderError> {
         let ctx = minijinja::context! {
             site => Value::from_serialize(&site),
             t => Value::from_serialize(t),
@@ -269,7 +291,8 @@ impl SiteCtx<'_> {
             prev: place.prev.map(article_link),
             next: place.next.map(article_link),
         };
-        let html = self.render("article.html", self.site_vars(&here), strings, vars)?;
+        let html =
+            self.render("article.html", self.site_vars(urls::root_prefix(&here), true), strings, vars)?;
         Ok(Rendered {
             search: search::SearchDoc {
                 url: urls::encode(&here),
@@ -305,13 +328,16 @@ impl SiteCtx<'_> {
         }
         let vars = HomeVars { groups: convert(here, &self.nav.roots), count: self.book.articles.len() };
         let strings = strings::for_lang(&self.lang);
-        self.render("index.html", self.site_vars(here), strings, vars)
+        self.render("index.html", self.site_vars(urls::root_prefix(here), false), strings, vars)
     }
 
     fn not_found_page(&self) -> Result<String, RenderError> {
         let strings = strings::for_lang(&self.lang);
-        let mut site = self.site_vars(urls::NOT_FOUND_PATH);
-        site.base = self.book.config.output.html.site_url.as_ref().map(|u| format!("{u}/"));
+        let root = match &self.book.config.output.html.site_url {
+            Some(u) => format!("{u}/"),
+            None => urls::root_prefix(urls::NOT_FOUND_PATH),
+        };
+        let site = self.site_vars(root, false);
         self.render("404.html", site, strings, std::collections::BTreeMap::<&str, &str>::new())
     }
 }

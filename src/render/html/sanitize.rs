@@ -11,15 +11,76 @@
 
 use crate::parse::html::{self, Tag};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Elements content may use. Anything else is removed, its text kept (`script` and `style` go whole).
 const TAGS: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "center", "cite", "code", "col",
-    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2",
-    "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
-    "rp", "rt", "ruby", "s", "samp", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "iframe",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "wbr",
 ];
 
 /// Attributes allowed on any element.
@@ -117,10 +178,20 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 
 /// Rewrites the start tags of one raw HTML piece before it is cleaned.
 ///
-/// `url_of(tag, attribute, value)` gives the output URL for an `href` or `src` (`None` keeps the
-/// value). Every `<a name="x">` without an id gets `id="x"`; an element the allowlist would drop
-/// keeps its id on an empty `<span>` placed before it. Text and other tags are kept as written.
-pub fn rewrite(piece: &str, mut url_of: impl FnMut(&str, &str, &str) -> Option<String>) -> String {
+/// What becomes of one `href` or `src` value.
+pub enum RawUrl {
+    /// Keep it as written.
+    Keep,
+    /// Replace it with this output URL.
+    Rewrite(String),
+    /// Keep it, and mark the element `kbc-unresolved` (a broken or unchecked link).
+    Unresolved,
+}
+
+/// `url_of(tag, attribute, value)` says what to do with an `href` or `src`. Every `<a name="x">`
+/// without an id gets `id="x"`; an element the allowlist would drop keeps its id on an empty
+/// `<span>` placed before it. Text and other tags are kept as written.
+pub fn rewrite(piece: &str, mut url_of: impl FnMut(&str, &str, &str) -> RawUrl) -> String {
     let tags = html::tags(piece);
     if tags.iter().all(|t| t.closing || t.attrs.is_empty()) {
         return piece.to_string();
@@ -139,7 +210,7 @@ pub fn rewrite(piece: &str, mut url_of: impl FnMut(&str, &str, &str) -> Option<S
     out
 }
 
-fn rewrite_tag(tag: &Tag, url_of: &mut impl FnMut(&str, &str, &str) -> Option<String>) -> String {
+fn rewrite_tag(tag: &Tag, url_of: &mut impl FnMut(&str, &str, &str) -> RawUrl) -> String {
     let mut out = String::new();
     let allowed = TAGS.contains(&tag.name.as_str());
     let id = tag.attr("id").and_then(|a| a.value.as_deref()).filter(|v| !v.is_empty());
@@ -150,19 +221,36 @@ fn rewrite_tag(tag: &Tag, url_of: &mut impl FnMut(&str, &str, &str) -> Option<St
     }
     out.push('<');
     out.push_str(&tag.name);
+    let mut unresolved = false;
     for attr in &tag.attrs {
+        if attr.name == "class" {
+            continue;
+        }
         out.push(' ');
         out.push_str(&attr.name);
         let Some(value) = &attr.value else { continue };
         let value = match attr.name.as_str() {
-            "href" | "src" => url_of(&tag.name, &attr.name, value).map_or(Cow::Borrowed(value.as_str()), Cow::Owned),
+            "href" | "src" => match url_of(&tag.name, &attr.name, value) {
+                RawUrl::Keep => Cow::Borrowed(value.as_str()),
+                RawUrl::Rewrite(url) => Cow::Owned(url),
+                RawUrl::Unresolved => {
+                    unresolved = true;
+                    Cow::Borrowed(value.as_str())
+                }
+            },
             _ => Cow::Borrowed(value.as_str()),
         };
         out.push_str("=\"");
         out.push_str(&escape(&value));
         out.push('"');
     }
-    if tag.name == "a" && id.is_none() && let Some(name) = name {
+    if unresolved {
+        out.push_str(" class=\"kbc-unresolved\"");
+    }
+    if tag.name == "a"
+        && id.is_none()
+        && let Some(name) = name
+    {
         out.push_str(&format!(" id=\"{}\"", escape(name)));
     }
     if tag.self_closing {
@@ -201,9 +289,6 @@ pub fn dedupe_ids(fragment: String, ids: &mut HashSet<String>) -> String {
     out
 }
 
-/// The links of raw HTML pieces, looked up by the value written in the tag.
-pub type RawLinks<'a> = HashMap<&'a str, Vec<crate::model::LinkId>>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,7 +305,10 @@ mod tests {
             "<table><tbody><tr><td colspan=\"2\">a<br>b</td></tr></tbody></table>"
         );
         assert_eq!(clean("<kbd>Ctrl</kbd><sup>1</sup>"), "<kbd>Ctrl</kbd><sup>1</sup>");
-        assert_eq!(clean("<details open><summary>s</summary>t</details>"), "<details open=\"\"><summary>s</summary>t</details>");
+        assert_eq!(
+            clean("<details open><summary>s</summary>t</details>"),
+            "<details open=\"\"><summary>s</summary>t</details>"
+        );
     }
 
     #[test]
@@ -244,15 +332,17 @@ mod tests {
 
     #[test]
     fn rewrite_gives_names_ids_and_maps_urls() {
-        let out = rewrite("<a name=\"__top\"> </a>", |_, _, _| None);
+        let out = rewrite("<a name=\"__top\"> </a>", |_, _, _| RawUrl::Keep);
         assert_eq!(out, "<a name=\"__top\" id=\"__top\"> </a>");
         let out = rewrite("x <a href='a.md#b' title=\"t\">y</a>", |t, a, v| {
             assert_eq!((t, a, v), ("a", "href", "a.md#b"));
-            Some("a.html#b".into())
+            RawUrl::Rewrite("a.html#b".into())
         });
         assert_eq!(out, "x <a href=\"a.html#b\" title=\"t\">y</a>");
+        let out = rewrite("<img class=\"big\" src=\"gone.png\">", |_, _, _| RawUrl::Unresolved);
+        assert_eq!(out, "<img src=\"gone.png\" class=\"kbc-unresolved\">");
         // A dropped element keeps its id.
-        let out = clean(&rewrite("<font id=\"k\">t</font>", |_, _, _| None));
+        let out = clean(&rewrite("<font id=\"k\">t</font>", |_, _, _| RawUrl::Keep));
         assert_eq!(out, "<span id=\"k\"></span>t");
     }
 

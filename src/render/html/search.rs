@@ -20,7 +20,8 @@ pub struct SearchDoc {
 }
 
 /// Pagefind's own UI bundles: kbc has its own small search UI, so these are not written.
-const SKIPPED: &[&str] = &["pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight"];
+const SKIPPED: &[&str] =
+    &["pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight"];
 
 /// Builds the index; returns the files to write under [`crate::render::urls::SEARCH_DIR`].
 #[cfg(feature = "search")]

@@ -123,7 +123,12 @@ impl SiteNav {
             c: Vec<Compact<'a>>,
         }
         fn compact(n: &Node) -> Compact<'_> {
-            Compact { t: &n.title, u: n.path.as_deref(), x: n.external, c: n.children.iter().map(compact).collect() }
+            Compact {
+                t: &n.title,
+                u: n.path.as_deref(),
+                x: n.external,
+                c: n.children.iter().map(compact).collect(),
+            }
         }
         let data: Vec<Compact> = self.roots.iter().map(compact).collect();
         let json = serde_json::to_string(&data).unwrap_or_else(|_| "[]".into());
@@ -190,8 +195,14 @@ impl Builder<'_> {
         let book = self.book;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            let mut node =
-                Node { title: item.title.clone(), path: None, external: false, article: None, fragment: false, children: vec![] };
+            let mut node = Node {
+                title: item.title.clone(),
+                path: None,
+                external: false,
+                article: None,
+                fragment: false,
+                children: vec![],
+            };
             let mut nested = Vec::new();
             if item.href.is_some() {
                 let r = resolved.get(*counter);
@@ -335,8 +346,12 @@ fn places(count: usize, roots: &[Node]) -> Vec<Place> {
         for (i, n) in level.iter().enumerate().take(hi).skip(lo) {
             place.siblings.push((n.title.clone(), n.path.clone(), i == me));
         }
-        place.children =
-            level[me].children.iter().take(2 * SIBLINGS_AROUND).map(|n| (n.title.clone(), n.path.clone())).collect();
+        place.children = level[me]
+            .children
+            .iter()
+            .take(2 * SIBLINGS_AROUND)
+            .map(|n| (n.title.clone(), n.path.clone()))
+            .collect();
     }
     places
 }

@@ -62,6 +62,17 @@ impl Theme {
         env.set_fuel(Some(FUEL));
         env.set_recursion_limit(RECURSION_LIMIT);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        // HTML escaping of `&<>"'` only: minijinja's default also escapes `/`, which makes every
+        // URL in an attribute read `a&#x2f;b`.
+        env.set_formatter(|out, state, value| {
+            if state.auto_escape() == minijinja::AutoEscape::Html
+                && !value.is_safe()
+                && let Some(s) = value.as_str()
+            {
+                return out.write_str(&super::sanitize::escape(s)).map_err(minijinja::Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         let dir = user_dir.map(Path::to_path_buf);
         let loader_dir = dir.clone();
         env.set_loader(move |name| {
@@ -194,9 +205,15 @@ mod tests {
         assert!(shown.starts_with(&format!("{}:3: ", dir.path().join("404.html").display())), "{shown}");
         assert!(shown.contains("syntax error"), "{shown}");
 
-        let (dir, theme) = theme_with(&[("404.html", "x\n{% include \"partials/bad.html\" %}"), ("partials/bad.html", "\n\n{{ nope(1) }}")]);
+        let (dir, theme) = theme_with(&[
+            ("404.html", "x\n{% include \"partials/bad.html\" %}"),
+            ("partials/bad.html", "\n\n{{ nope(1) }}"),
+        ]);
         let e = theme.render("404.html", context! {}).unwrap_err();
-        assert!(e.to_string().starts_with(&format!("{}:3: ", dir.path().join("partials/bad.html").display())), "{e}");
+        assert!(
+            e.to_string().starts_with(&format!("{}:3: ", dir.path().join("partials/bad.html").display())),
+            "{e}"
+        );
     }
 
     #[test]
@@ -210,7 +227,8 @@ mod tests {
         assert!(e.to_string().contains("fuel"), "{e}");
         assert!(started.elapsed().as_secs() < 20);
 
-        let (_dir, theme) = theme_with(&[("404.html", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")]);
+        let (_dir, theme) =
+            theme_with(&[("404.html", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")]);
         let e = theme.render("404.html", context! {}).unwrap_err();
         assert!(e.to_string().contains("recursion"), "{e}");
     }

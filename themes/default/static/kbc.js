@@ -97,6 +97,19 @@
       out.hidden = false;
     }
     function local(u) { return root + String(u).replace(/^\//, ""); }
+    /* Sub-results whose title holds the matched words first, then those matching more of them. */
+    function rank(subs) {
+      return subs.map(function (s, i) {
+        var found = (s.excerpt || "").match(/<mark>[^<]*<\/mark>/g) || [];
+        var words = {};
+        found.forEach(function (m) { words[m.slice(6, -7).toLowerCase()] = 1; });
+        var keys = Object.keys(words);
+        var title = String(s.title || "").toLowerCase();
+        var inTitle = keys.filter(function (k) { return title.indexOf(k) >= 0; }).length;
+        return { s: s, i: i, t: inTitle, d: keys.length, n: found.length };
+      }).sort(function (a, b) { return b.t - a.t || b.d - a.d || b.n - a.n || a.i - b.i; })
+        .map(function (x) { return x.s; });
+    }
     function render(results, datas) {
       if (!datas.length) { show(el("p", {}, box.getAttribute("data-no-results"))); return; }
       var ol = el("ol", {});
@@ -107,7 +120,7 @@
         var p = el("p", {});
         p.innerHTML = d.excerpt; /* pagefind escapes the text; only <mark> is markup */
         li.appendChild(p);
-        var subs = (d.sub_results || []).filter(function (s) { return s.url !== d.url; }).slice(0, 4);
+        var subs = rank((d.sub_results || []).filter(function (s) { return s.url !== d.url; })).slice(0, 4);
         if (subs.length) {
           var ul = el("ul", {});
           subs.forEach(function (s) {
@@ -139,7 +152,7 @@
       if (e.key === "Escape") { input.value = ""; run(); }
     });
     doc.addEventListener("click", function (e) {
-      if (!box.contains(e.target)) out.hidden = true;
+      if (!box.contains(e.target) || (e.target.closest && e.target.closest("#kbc-search-results a"))) out.hidden = true;
     });
     input.addEventListener("focus", function () { if (out.childNodes.length) out.hidden = false; });
   }
