@@ -54,6 +54,9 @@ enum Command {
     Init {
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Also copy the default HTML theme into `theme/` for editing (beside an existing book.toml too).
+        #[arg(long)]
+        theme: bool,
     },
 }
 
@@ -71,7 +74,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Build { dir, dest, check } => cmd::build::run(&ui, &dir, dest.as_deref(), &check, true),
         Command::Check { dir, check } => cmd::build::run(&ui, &dir, None, &check, false),
-        Command::Init { dir } => cmd::init::run(&ui, &dir),
+        Command::Init { dir, theme } => cmd::init::run(&ui, &dir, theme),
     };
     ExitCode::from(code as u8)
 }

@@ -294,6 +294,17 @@ fn seed_site_in_chromium() {
     );
     assert_eq!(eval(&tab, "document.documentElement.lang"), "zh-CN");
     screenshot(&tab, &out, "seed-desktop.png");
+    // The rest of the page, a screen at a time, for a person to look at.
+    let height = eval(&tab, "document.documentElement.scrollHeight").as_f64().unwrap_or(0.0);
+    let mut y = 800.0;
+    let mut n = 2;
+    while y < height && n <= 8 {
+        eval(&tab, &format!("(scrollTo(0, {y}), true)"));
+        screenshot(&tab, &out, &format!("seed-desktop-{n}.png"));
+        y += 800.0;
+        n += 1;
+    }
+    eval(&tab, "(scrollTo(0, 0), true)");
 
     // 2. Every link of the in-page table of contents lands on an element, which becomes :target.
     let toc = eval(

@@ -203,9 +203,9 @@ impl Cx<'_> {
                     AlertKind::Warning => ("warning", self.strings.warning),
                     AlertKind::Caution => ("caution", self.strings.caution),
                     AlertKind::Custom(name) => {
-                        let _ = write!(
+                        let _ = writeln!(
                             out,
-                            "<div class=\"kbc-alert kbc-alert-custom\" role=\"note\" aria-label=\"{0}\"><p class=\"kbc-alert-title\">{0}</p>\n",
+                            "<div class=\"kbc-alert kbc-alert-custom\" role=\"note\" aria-label=\"{0}\"><p class=\"kbc-alert-title\">{0}</p>",
                             escape(name)
                         );
                         self.blocks(blocks, out);
@@ -213,9 +213,9 @@ impl Cx<'_> {
                         return;
                     }
                 };
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<div class=\"kbc-alert kbc-alert-{class}\" role=\"note\" aria-label=\"{label}\"><p class=\"kbc-alert-title\">{label}</p>\n"
+                    "<div class=\"kbc-alert kbc-alert-{class}\" role=\"note\" aria-label=\"{label}\"><p class=\"kbc-alert-title\">{label}</p>"
                 );
                 self.blocks(blocks, out);
                 out.push_str("</div>\n");
@@ -293,9 +293,9 @@ impl Cx<'_> {
             }
             Block::FootnoteDefinition { label, blocks, .. } => {
                 let id = if self.claim(label) { format!(" id=\"{}\"", escape(label)) } else { String::new() };
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<div class=\"kbc-footnote\"{id}><span class=\"kbc-footnote-label\">{}</span>\n",
+                    "<div class=\"kbc-footnote\"{id}><span class=\"kbc-footnote-label\">{}</span>",
                     escape(label)
                 );
                 self.blocks(blocks, out);

@@ -154,7 +154,7 @@ pub fn iframe_allowed(hosts: &[String], url: &str) -> bool {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
     let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
-    hosts.iter().any(|h| *h == host)
+    hosts.contains(&host)
 }
 
 /// Escapes text for HTML content and for quoted attribute values.
