@@ -2,7 +2,8 @@
 //!
 //! Chromium comes from Debian (`.ci/browser-deps.sh`); `KBC_CHROMIUM` names another binary. Without
 //! one the test fails when `CI` is set and is skipped (loudly) otherwise. Screenshots go to
-//! `target/test-output/browser/`.
+//! `target/test-output/browser/`. Needs the `search` feature (on by default).
+#![cfg(feature = "search")]
 
 mod common;
 mod site;

@@ -47,7 +47,9 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
     let nav = SiteNav::build(book, strings.other_articles);
     let translations = site::translations(book);
     let search = cfg.search && search::AVAILABLE && !book.articles.is_empty();
+    let home = urls::home_path(book);
     let ctx = SiteCtx {
+        home,
         book,
         theme: &theme,
         sanitizer: &sanitizer,
@@ -64,7 +66,6 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
     let mut stats = Stats { pages: pages.len(), ..Stats::default() };
     pages.par_iter().try_for_each(|p| write_file(out, &p.path, &p.html))?;
 
-    let home = urls::home_path(book);
     write_file(out, home, ctx.home_page(home)?)?;
     write_file(out, urls::NOT_FOUND_PATH, ctx.not_found_page()?)?;
     write_file(out, urls::NAV_DATA, nav.script())?;
@@ -121,6 +122,8 @@ struct SiteCtx<'a> {
     translations: &'a [Vec<ArticleId>],
     lang: String,
     search: bool,
+    /// The home page's path (computed once: finding it looks at every article).
+    home: &'static str,
 }
 
 /// What every template gets as `site`.
@@ -204,7 +207,7 @@ impl SiteCtx<'_> {
             title: cfg.book.title.as_deref().unwrap_or("Knowledge base"),
             description: cfg.book.description.as_deref(),
             lang: &self.lang,
-            home: format!("{root}{}", urls::home_path(self.book)),
+            home: format!("{root}{}", self.home),
             css: format!("{root}{}", urls::static_path("kbc.css")),
             js: format!("{root}{}", urls::static_path("kbc.js")),
             nav_js: format!("{root}{}", urls::NAV_DATA),

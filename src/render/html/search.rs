@@ -7,7 +7,6 @@
 //! troubleshooting rows with `data-pagefind-title`) become sub-results that link to `page#anchor`.
 
 use crate::render::RenderError;
-use std::path::PathBuf;
 
 /// One page to index.
 pub struct SearchDoc {
@@ -20,6 +19,7 @@ pub struct SearchDoc {
 }
 
 /// Pagefind's own UI bundles: kbc has its own small search UI, so these are not written.
+#[cfg(feature = "search")]
 const SKIPPED: &[&str] =
     &["pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight"];
 
@@ -28,7 +28,10 @@ const SKIPPED: &[&str] =
 pub fn build(docs: Vec<SearchDoc>) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
     use pagefind::api::PagefindIndex;
     use pagefind::options::PagefindServiceConfig;
-    let err = |m: String| RenderError { path: PathBuf::from(crate::render::urls::SEARCH_DIR), message: m };
+    let err = |m: String| RenderError {
+        path: std::path::PathBuf::from(crate::render::urls::SEARCH_DIR),
+        message: m,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| err(format!("cannot start the search indexer: {e}")))?;
