@@ -59,6 +59,9 @@ enum Command {
     Init {
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Also copy the default HTML theme into `theme/` for editing (beside an existing book.toml too).
+        #[arg(long)]
+        theme: bool,
     },
     /// Show how kbc reads one Markdown file (for debugging content or kbc itself).
     #[command(subcommand)]
@@ -87,7 +90,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Build { dir, dest, check } => cmd::build::run(&ui, &dir, dest.as_deref(), &check, true),
         Command::Check { dir, check } => cmd::build::run(&ui, &dir, None, &check, false),
-        Command::Init { dir } => cmd::init::run(&ui, &dir),
+        Command::Init { dir, theme } => cmd::init::run(&ui, &dir, theme),
         Command::Debug(DebugCommand::Events { file }) => cmd::debug::events(&file),
         Command::Debug(DebugCommand::Model { file }) => cmd::debug::model(&file),
         Command::Schema { name } => cmd::schema::run(name.as_deref()),

@@ -3,6 +3,7 @@
 //! Each output format is one module with one entry point, `write(book, out)`, called by
 //! [`write_all`] in a fixed order. Paths and URLs come from [`urls`] only.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
@@ -44,6 +45,7 @@ pub fn write_file(out: &Path, rel: &str, text: impl AsRef<[u8]>) -> Result<(), R
 /// Every enabled output, into `out` (a fresh folder that [`crate::output::publish`] swaps in).
 pub fn write_all(book: &Book, out: &Path) -> Result<(), RenderError> {
     model::write(book, out)?;
+    html::write(book, out)?;
     json::write(book, out)?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! URLs between pages are relative, so a site works under any sub-path and from `file://`.
 
 use crate::Book;
-use crate::model::{Article, ArticleId, LinkId, SectionRef};
+use crate::model::{Article, ArticleId, LinkId, SectionRef, TroubleshootingEntry};
 use crate::resolve::Resolved;
 
 /// The output path of an article's page, relative to the site root, with the given extension:
@@ -151,6 +151,65 @@ pub fn section_path(book: &Book, section: SectionRef, ext: &str) -> String {
     }
 }
 
+/// Where a resolved link lands, relative to the site root (`Skype/x.html#a`), for links that do not
+/// belong to an article (navigation files). `None` for external, broken and unchecked links.
+pub fn resolved_path(book: &Book, resolved: &Resolved, ext: &str) -> Option<String> {
+    match resolved {
+        Resolved::Article { article, fragment, .. } => {
+            let page = encode(&page_path(&book.articles[article.0 as usize], ext));
+            Some(match fragment {
+                Some(f) => format!("{page}#{}", encode(f)),
+                None => page,
+            })
+        }
+        Resolved::File { path } => Some(encode(path)),
+        _ => None,
+    }
+}
+
+/// The folder of the site's own files: CSS, JavaScript, the navigation data and the search index.
+/// The leading `_` keeps it apart from content folders (DocFX content never starts with one).
+pub const STATIC_DIR: &str = "_kbc";
+
+/// A file of the site's own, relative to the site root: `_kbc/kbc.css`.
+pub fn static_path(name: &str) -> String {
+    format!("{STATIC_DIR}/{name}")
+}
+
+/// The folder of the search index, relative to the site root.
+pub const SEARCH_DIR: &str = "_kbc/search";
+
+/// The navigation tree shared by every page (one file, so pages do not grow with the site).
+pub const NAV_DATA: &str = "_kbc/nav.js";
+
+/// The page served for missing URLs.
+pub const NOT_FOUND_PATH: &str = "404.html";
+
+/// The sitemap (written only when `site-url` is set).
+pub const SITEMAP_PATH: &str = "sitemap.xml";
+
+/// The home page: `index.html`, unless an article at the content root already lands there.
+pub fn home_path(book: &Book) -> &'static str {
+    let taken = |p: &str| book.articles.iter().any(|a| page_path(a, "html") == p);
+    if !taken("index.html") { "index.html" } else { "home.html" }
+}
+
+/// The printable checklist of an article: `checklists/<content path>.html`.
+pub fn checklist_path(article: &Article) -> String {
+    format!("checklists/{}", page_path(article, "html"))
+}
+
+/// The id of a troubleshooting entry's table row (`entry-2-1`: second table, first body row), so
+/// search results and other outputs can point at one error message.
+pub fn entry_anchor(entry: &TroubleshootingEntry) -> String {
+    format!("entry-{}-{}", entry.table + 1, entry.row + 1)
+}
+
+/// The prefix that leads from the page at `from` back to the site root: `""`, `"../"`, `"../../"`.
+pub fn root_prefix(from: &str) -> String {
+    "../".repeat(from.matches('/').count())
+}
+
 /// An absolute URL for a site path when `site_url` is configured (`https://kb.example.com/x.html`).
 pub fn absolute(site_url: Option<&str>, path: &str) -> Option<String> {
     site_url.map(|base| format!("{}/{}", base.trim_end_matches('/'), encode(path)))
@@ -177,6 +236,12 @@ mod tests {
             public_url(Some("https://kb.example"), "中文.html", Some("a b")),
             "https://kb.example/中文.html#a%20b"
         );
+    }
+
+    #[test]
+    fn root_prefixes() {
+        assert_eq!(root_prefix("index.html"), "");
+        assert_eq!(root_prefix("a/b/c.html"), "../../");
     }
 
     #[test]

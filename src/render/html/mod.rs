@@ -1,0 +1,431 @@
+//! The static HTML site: one page per article at `<content path>.html`, a home page grouped by
+//! navigation, `404.html`, `sitemap.xml` (with `site-url`), the theme's CSS and JavaScript, the
+//! navigation data, the search index, and the files articles show or link to.
+//!
+//! A pure function of the resolved [`Book`]: [`body`] walks the model, [`site`] places each article
+//! in the navigation, [`theme`] lays pages out with minijinja templates, [`search`] indexes them.
+//! **Invariant:** pages are rendered in parallel and written in article order; the output is
+//! byte-identical whatever the thread count.
+
+pub mod body;
+pub mod sanitize;
+pub mod search;
+pub mod site;
+pub mod strings;
+pub mod theme;
+
+use super::{RenderError, urls, write_file};
+use crate::Book;
+use crate::model::{Article, ArticleId};
+use minijinja::Value;
+use rayon::prelude::*;
+use serde::Serialize;
+use site::{Node, SiteNav};
+use std::path::Path;
+use strings::Strings;
+
+/// What a build of the site wrote, for the summary and the tests.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub pages: usize,
+    pub assets: usize,
+    pub search_files: usize,
+    /// Links kept as written because they are broken or unchecked (marked `kbc-unresolved`).
+    pub unresolved_links: usize,
+}
+
+/// Writes the site into `out` (when `[output.html] enable`).
+pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
+    let cfg = &book.config.output.html;
+    if !cfg.enable {
+        return Ok(Stats::default());
+    }
+    let theme = theme::Theme::load(cfg.theme.as_deref());
+    let sanitizer = sanitize::Sanitizer::new(&cfg.iframe_hosts);
+    let lang = site_lang(book);
+    let strings = strings::for_lang(&lang);
+    let nav = SiteNav::build(book, strings.other_articles);
+    let translations = site::translations(book);
+    let search = cfg.search && search::AVAILABLE && !book.articles.is_empty();
+    let home = urls::home_path(book);
+    let ctx = SiteCtx {
+        home,
+        book,
+        theme: &theme,
+        sanitizer: &sanitizer,
+        nav: &nav,
+        translations: &translations,
+        lang,
+        search,
+    };
+
+    let pages: Vec<Rendered> = (0..book.articles.len())
+        .into_par_iter()
+        .map(|i| ctx.article_page(ArticleId(i as u32)))
+        .collect::<Result<_, _>>()?;
+    let mut stats = Stats { pages: pages.len(), ..Stats::default() };
+    pages.par_iter().try_for_each(|p| write_file(out, &p.path, &p.html))?;
+
+    write_file(out, home, ctx.home_page(home)?)?;
+    write_file(out, urls::NOT_FOUND_PATH, ctx.not_found_page()?)?;
+    write_file(out, urls::NAV_DATA, nav.script())?;
+    for (name, bytes) in theme.static_files()? {
+        write_file(out, &urls::static_path(&name), bytes)?;
+    }
+    if let Some(site_url) = &cfg.site_url {
+        write_file(out, urls::SITEMAP_PATH, sitemap(book, site_url, home))?;
+    }
+    let assets = site::assets(book);
+    stats.assets = assets.len();
+    for rel in &assets {
+        let from = book.content.root.join(rel);
+        let to = out.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
+        }
+        std::fs::copy(&from, &to).map_err(|e| RenderError::io(&from, e))?;
+    }
+    stats.unresolved_links = pages.iter().map(|p| p.unresolved).sum();
+    if search {
+        let docs = pages.into_iter().map(|p| p.search).collect();
+        let files = search::build(docs)?;
+        stats.search_files = files.len();
+        for (name, bytes) in files {
+            write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
+        }
+    }
+    Ok(stats)
+}
+
+/// The language of the site's own pages: `[book] language`, else the first article's.
+fn site_lang(book: &Book) -> String {
+    book.config
+        .book
+        .language
+        .clone()
+        .or_else(|| book.articles.first().map(|a| a.locale.clone()))
+        .unwrap_or_else(|| "en-US".into())
+}
+
+struct Rendered {
+    path: String,
+    html: String,
+    unresolved: usize,
+    search: search::SearchDoc,
+}
+
+struct SiteCtx<'a> {
+    book: &'a Book,
+    theme: &'a theme::Theme,
+    sanitizer: &'a sanitize::Sanitizer,
+    nav: &'a SiteNav,
+    translations: &'a [Vec<ArticleId>],
+    lang: String,
+    search: bool,
+    /// The home page's path (computed once: finding it looks at every article).
+    home: &'static str,
+}
+
+/// What every template gets as `site`.
+#[derive(Serialize)]
+struct SiteVars<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    lang: &'a str,
+    /// From this page to the site root: `""`, `"../"`.
+    root: String,
+    home: String,
+    css: String,
+    js: String,
+    nav_js: String,
+    search: bool,
+    search_dir: String,
+    /// Whether the page has the navigation sidebar (article pages).
+    sidebar: bool,
+}
+
+/// A link as templates see it.
+#[derive(Serialize)]
+struct LinkVars {
+    title: String,
+    url: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    current: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    external: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lang: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    children: Vec<LinkVars>,
+}
+
+impl LinkVars {
+    fn new(title: &str, url: Option<String>) -> LinkVars {
+        LinkVars {
+            title: title.to_string(),
+            url,
+            current: false,
+            external: false,
+            lang: None,
+            children: vec![],
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ArticleVars<'a> {
+    title: &'a str,
+    lang: &'a str,
+    path: String,
+    description: Option<String>,
+    canonical: Option<String>,
+    markdown: String,
+    jsonld: Value,
+    date: Option<String>,
+    product: Option<&'a str>,
+    audience: Option<&'a str>,
+    alternates: Vec<LinkVars>,
+    checklist: Option<String>,
+    toc: Vec<body::TocEntry>,
+    heading: Value,
+    body: Value,
+    breadcrumbs: Vec<LinkVars>,
+    siblings: Vec<LinkVars>,
+    more_before: bool,
+    more_after: bool,
+    children: Vec<LinkVars>,
+    prev: Option<LinkVars>,
+    next: Option<LinkVars>,
+}
+
+impl SiteCtx<'_> {
+    /// `root` leads from the page to the site root: relative (`../`), or the site URL for the 404
+    /// page, which servers show at any depth.
+    fn site_vars(&self, root: String, sidebar: bool) -> SiteVars<'_> {
+        let cfg = &self.book.config;
+        SiteVars {
+            title: cfg.book.title.as_deref().unwrap_or("Knowledge base"),
+            description: cfg.book.description.as_deref(),
+            lang: &self.lang,
+            home: format!("{root}{}", self.home),
+            css: format!("{root}{}", urls::static_path("kbc.css")),
+            js: format!("{root}{}", urls::static_path("kbc.js")),
+            nav_js: format!("{root}{}", urls::NAV_DATA),
+            search: self.search,
+            search_dir: format!("{root}{}/", urls::SEARCH_DIR),
+            sidebar,
+            root,
+        }
+    }
+
+    /// Renders one template with `site`, `t` (interface strings) and `page`.
+    fn render(
+        &self,
+        template: &str,
+        site: SiteVars<'_>,
+        t: &Strings,
+        page: impl Serialize,
+    ) -> Result<String, RenderError> {
+        let ctx = minijinja::context! {
+            site => Value::from_serialize(&site),
+            t => Value::from_serialize(t),
+            page => Value::from_serialize(&page),
+        };
+        self.theme.render(template, ctx)
+    }
+
+    fn article_page(&self, id: ArticleId) -> Result<Rendered, RenderError> {
+        let book = self.book;
+        let article = &book.articles[id.0 as usize];
+        let strings = strings::for_lang(&article.locale);
+        let here = urls::page_path(article, "html");
+        let body = body::render(book, id, self.sanitizer, strings);
+        let place = &self.nav.places[id.0 as usize];
+        let link = |(title, path): &(String, Option<String>)| {
+            LinkVars::new(title, path.as_deref().map(|p| url_from(&here, p)))
+        };
+        let article_link = |a: ArticleId| {
+            let other = &book.articles[a.0 as usize];
+            LinkVars::new(&other.title, Some(url_from(&here, &urls::encode(&urls::page_path(other, "html")))))
+        };
+        let site_url = book.config.output.html.site_url.as_deref();
+        let canonical = urls::absolute(site_url, &here);
+        let description = description(article);
+        let meta = &article.meta;
+        let alternates = self.translations[id.0 as usize]
+            .iter()
+            .map(|&b| {
+                let other = &book.articles[b.0 as usize];
+                let mut l = article_link(b);
+                l.lang = Some(other.locale.clone());
+                l
+            })
+            .collect();
+        let has_checklist = !article.troubleshooting.is_empty() || !article.procedures.is_empty();
+        let vars = ArticleVars {
+            title: &article.title,
+            lang: &article.locale,
+            path: urls::encode(&here),
+            jsonld: Value::from_safe_string(json_ld(article, canonical.as_deref(), description.as_deref())),
+            description,
+            canonical,
+            markdown: url_from(&here, &urls::encode(&urls::page_path(article, "md"))),
+            date: meta.date.map(|d| d.to_string()),
+            product: meta.prod.as_deref().or(meta.service.as_deref()),
+            audience: meta.audience.as_deref(),
+            alternates,
+            checklist: has_checklist.then(|| url_from(&here, &urls::encode(&urls::checklist_path(article)))),
+            toc: body.toc,
+            heading: Value::from_safe_string(body.heading.clone()),
+            body: Value::from_safe_string(body.html.clone()),
+            breadcrumbs: place.trail.iter().map(link).collect(),
+            siblings: place
+                .siblings
+                .iter()
+                .map(|(t, p, current)| {
+                    let mut l = link(&(t.clone(), p.clone()));
+                    l.current = *current;
+                    l
+                })
+                .collect(),
+            more_before: place.more_before,
+            more_after: place.more_after,
+            children: place.children.iter().map(link).collect(),
+            prev: place.prev.map(article_link),
+            next: place.next.map(article_link),
+        };
+        let html =
+            self.render("article.html", self.site_vars(urls::root_prefix(&here), true), strings, vars)?;
+        Ok(Rendered {
+            search: search::SearchDoc {
+                url: urls::encode(&here),
+                lang: article.locale.clone(),
+                title: article.title.clone(),
+                body: format!("{}{}", body.heading, body.html),
+            },
+            path: here,
+            html,
+            unresolved: body.unresolved,
+        })
+    }
+
+    fn home_page(&self, here: &str) -> Result<String, RenderError> {
+        fn convert(here: &str, nodes: &[Node]) -> Vec<LinkVars> {
+            nodes
+                .iter()
+                .map(|n| {
+                    let mut l = LinkVars::new(&n.title, n.path.as_deref().map(|p| url_from(here, p)));
+                    if n.external {
+                        l.url = n.path.clone();
+                        l.external = true;
+                    }
+                    l.children = convert(here, &n.children);
+                    l
+                })
+                .collect()
+        }
+        #[derive(Serialize)]
+        struct HomeVars {
+            groups: Vec<LinkVars>,
+            count: usize,
+        }
+        let vars = HomeVars { groups: convert(here, &self.nav.roots), count: self.book.articles.len() };
+        let strings = strings::for_lang(&self.lang);
+        self.render("index.html", self.site_vars(urls::root_prefix(here), false), strings, vars)
+    }
+
+    fn not_found_page(&self) -> Result<String, RenderError> {
+        let strings = strings::for_lang(&self.lang);
+        let root = match &self.book.config.output.html.site_url {
+            Some(u) => format!("{u}/"),
+            None => urls::root_prefix(urls::NOT_FOUND_PATH),
+        };
+        let site = self.site_vars(root, false);
+        self.render("404.html", site, strings, std::collections::BTreeMap::<&str, &str>::new())
+    }
+}
+
+/// A page-relative URL for a site-root-relative path (which may carry a `#fragment`), or an
+/// external URL as is.
+fn url_from(here: &str, path: &str) -> String {
+    if path.contains("://") || path.starts_with("mailto:") {
+        return path.to_string();
+    }
+    let (file, fragment) = match path.split_once('#') {
+        Some((f, frag)) => (f, Some(frag)),
+        None => (path, None),
+    };
+    let mut url = urls::relative(here, file);
+    if let Some(f) = fragment {
+        url.push('#');
+        url.push_str(f);
+    }
+    url
+}
+
+/// The page description: front matter `description`, else the summary, cut at 300 characters.
+fn description(article: &Article) -> Option<String> {
+    let text = article.meta.description.as_deref().or(article.summary.as_deref())?.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut out: String = text.chars().take(300).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    Some(out)
+}
+
+/// The JSON-LD `TechArticle` of a page, safe to put inside `<script>`.
+fn json_ld(article: &Article, canonical: Option<&str>, description: Option<&str>) -> String {
+    let mut v = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "TechArticle",
+        "headline": article.title,
+        "inLanguage": article.locale,
+    });
+    if let Some(d) = description {
+        v["description"] = d.into();
+    }
+    if let Some(date) = article.meta.date {
+        v["dateModified"] = date.to_string().into();
+    }
+    if let Some(url) = canonical {
+        v["url"] = url.into();
+    }
+    if let Some(author) = article.meta.author.as_deref().or(article.meta.ms_author.as_deref()) {
+        v["author"] = serde_json::json!({ "@type": "Person", "name": author });
+    }
+    if let Some(id) = &article.meta.assetid {
+        v["identifier"] = id.as_str().into();
+    }
+    if !article.meta.keywords.is_empty() {
+        v["keywords"] = article.meta.keywords.join(", ").into();
+    }
+    let text = serde_json::to_string(&v).unwrap_or_default();
+    // `</script>` and `<!--` cannot appear inside the script element.
+    text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+/// `sitemap.xml`: the home page and every article, with absolute URLs.
+fn sitemap(book: &Book, site_url: &str, home: &str) -> String {
+    let esc = |s: &str| sanitize::escape(s).into_owned();
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut entry = |path: &str, date: Option<String>| {
+        if let Some(url) = urls::absolute(Some(site_url), path) {
+            out.push_str(&format!("  <url><loc>{}</loc>", esc(&url)));
+            if let Some(d) = date {
+                out.push_str(&format!("<lastmod>{d}</lastmod>"));
+            }
+            out.push_str("</url>\n");
+        }
+    };
+    entry(home, None);
+    for a in &book.articles {
+        entry(&urls::page_path(a, "html"), a.meta.date.map(|d| d.to_string()));
+    }
+    out.push_str("</urlset>\n");
+    out
+}
