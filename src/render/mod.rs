@@ -42,6 +42,12 @@ pub fn write_file(out: &Path, rel: &str, text: impl AsRef<[u8]>) -> Result<(), R
     std::fs::write(&path, text).map_err(|e| RenderError::io(&path, e))
 }
 
+/// Whether an article gets a printable checklist page that other pages may link to. No checklist
+/// renderer exists yet, so none does: a page must never link to a file the build does not write.
+pub fn has_checklist(_article: &crate::model::Article) -> bool {
+    false
+}
+
 /// Every enabled output, into `out` (a fresh folder that [`crate::output::publish`] swaps in).
 pub fn write_all(book: &Book, out: &Path) -> Result<(), RenderError> {
     model::write(book, out)?;

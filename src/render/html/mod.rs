@@ -261,7 +261,7 @@ impl SiteCtx<'_> {
                 l
             })
             .collect();
-        let has_checklist = !article.troubleshooting.is_empty() || !article.procedures.is_empty();
+        let has_checklist = super::has_checklist(article);
         let vars = ArticleVars {
             title: &article.title,
             lang: &article.locale,
