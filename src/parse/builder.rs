@@ -128,8 +128,9 @@ struct Builder<'a, 'e> {
     alerts: Vec<AlertRef>,
     tables: usize,
     slugger: Slugger,
-    /// The section whose heading was the last block, so an anchor-only paragraph can join it.
-    after_heading: Option<SectionId>,
+    /// The section whose heading was the last block, so an anchor-only paragraph can join it, and
+    /// the index in `anchors` of the heading's first anchor.
+    after_heading: Option<(SectionId, usize)>,
     /// How deep the builder is in nested blocks and inlines.
     depth: usize,
     /// Depths at which a container was flattened (past [`MAX_NESTING`]); its `End` is skipped there.
@@ -186,7 +187,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             }
             let anchors_before = self.anchors.len();
             let Some(block) = self.block() else { continue };
-            if let Some(sid) = self.after_heading.take()
+            if let Some((sid, heading_anchors)) = self.after_heading.take()
                 && is_anchor_only(&block)
                 && self.anchors.len() > anchors_before
             {
@@ -195,10 +196,12 @@ impl<'a, 'e> Builder<'a, 'e> {
                 }
                 let new: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
                 let section = &mut self.sections[sid.0 as usize];
-                let has_explicit = section.anchors.iter().any(|id| {
-                    self.anchors
-                        .iter()
-                        .any(|a| &a.id == id && a.kind == AnchorKind::Explicit && a.section == Some(sid))
+                // Only anchors from the heading on can belong to this section: look there, not at
+                // every anchor of the article (that was quadratic in the number of headings).
+                let has_explicit = self.anchors[heading_anchors..].iter().any(|a| {
+                    a.kind == AnchorKind::Explicit
+                        && a.section == Some(sid)
+                        && section.anchors.contains(&a.id)
                 });
                 if !has_explicit {
                     section.id = new.first().cloned();
@@ -296,7 +299,7 @@ impl<'a, 'e> Builder<'a, 'e> {
         section.anchors = ids;
         section.heading = inlines;
         section.title = title;
-        self.after_heading = Some(sid);
+        self.after_heading = Some((sid, anchors_before));
     }
 
     fn add_anchor(&mut self, id: String, kind: AnchorKind, span: Span) {
