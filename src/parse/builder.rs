@@ -4,7 +4,7 @@ use super::events::{self, Ev, EvKind, dest_span_in};
 use super::link::classify;
 use super::slug::Slugger;
 use super::{ParseInput, front_matter, html, procedure, troubleshoot};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Sink};
 use crate::model::*;
 use crate::source::{FileId, SourceMap, Span};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Tag};
@@ -13,13 +13,14 @@ pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, V
     let sources = input.sources;
     let src = sources.get(file);
     let fm = front_matter::parse(file, &src.text);
-    let mut diags = fm.diagnostics;
-    let stream = events::stream(sources, input.includes, file, fm.body_start);
-    diags.extend(stream.diagnostics);
+    let mut diags = Sink::new();
+    diags.extend(fm.diagnostics);
+    let mut stream = events::stream(sources, input.includes, file, fm.body_start);
+    diags.append(std::mem::take(&mut stream.diagnostics));
 
     let mut b = Builder::new(sources, &stream.events);
     b.run();
-    diags.append(&mut b.diags);
+    diags.append(std::mem::take(&mut b.diags));
 
     let meta = fm.meta;
     let rel_path = src.rel_path.clone();
@@ -71,7 +72,7 @@ pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, V
         alerts: b.alerts,
         references: stream.references.into_iter().collect(),
     };
-    (article, diags)
+    (article, diags.into_vec())
 }
 
 fn first_paragraph(preamble: &[Block], sections: &[Section]) -> Option<String> {
@@ -135,7 +136,7 @@ struct Builder<'a, 'e> {
     depth: usize,
     /// Depths at which a container was flattened (past [`MAX_NESTING`]); its `End` is skipped there.
     flattened: Vec<usize>,
-    diags: Vec<Diagnostic>,
+    diags: Sink,
 }
 
 /// Nesting kept in the model. Deeper block quotes, lists and emphasis are flattened into their
@@ -161,7 +162,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             after_heading: None,
             depth: 0,
             flattened: Vec::new(),
-            diags: Vec::new(),
+            diags: Sink::new(),
         }
     }
 
@@ -458,7 +459,7 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// Skips a container's start past the nesting limit; its content joins the current level.
     fn flatten(&mut self, span: Span) {
-        if self.flattened.is_empty() && !self.diags.iter().any(|d| d.code == Code::NestingDepth) {
+        if self.flattened.is_empty() && !self.diags.has(Code::NestingDepth) {
             self.diags.push(
                 Diagnostic::new(
                     Code::NestingDepth,

@@ -5,7 +5,7 @@
 //! event's span still points into the file it came from.
 
 use super::front_matter;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Sink};
 use crate::load::join_relative;
 use crate::model::IncludeRef;
 use crate::parse::link::percent_decode;
@@ -36,6 +36,8 @@ pub struct IncludeContext<'a> {
     pub by_path: &'a BTreeMap<String, FileId>,
     /// Lower-cased path → file, for the case-insensitive fallback.
     pub by_lower_path: &'a BTreeMap<String, FileId>,
+    /// Symbolic links in the content root (not followed), to explain a missing include.
+    pub symlinks: &'a std::collections::BTreeSet<String>,
 }
 
 /// The expanded event stream of one article.
@@ -45,7 +47,7 @@ pub struct Stream<'a> {
     pub includes: Vec<IncludeRef>,
     /// Reference definitions (`[label]: dest`) of every file read, by label as written.
     pub references: BTreeMap<String, String>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Sink,
 }
 
 /// Builds the stream of `file`, body starting at `body_start`.
@@ -318,10 +320,13 @@ fn expand<'a>(
     out.includes.push(IncludeRef { title, path: rel.clone(), file: target, span });
     mark(out, index, span, inline);
     let Some(target) = target else {
-        out.diagnostics.push(
+        let mut d =
             Diagnostic::new(Code::MissingInclude, dest_span, format!("included file `{rel}` does not exist"))
-                .with_label("no such file"),
-        );
+                .with_label("no such file");
+        if let Some(link) = crate::load::symlink_on(ctx.symlinks, &rel) {
+            d = d.with_note(format!("`{link}` is a symbolic link, and kbc does not follow symbolic links"));
+        }
+        out.diagnostics.push(d);
         return false;
     };
     if let Some(pos) = stack.iter().position(|&f| f == target) {
