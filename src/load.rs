@@ -33,8 +33,9 @@ pub struct Content {
     pub paths_by_lowercase: BTreeMap<String, Vec<String>>,
     /// Which paths are folders.
     pub dirs: BTreeSet<String>,
-    /// Symbolic links, which are not followed (so a link to one can say why it is missing).
-    pub symlinks: BTreeSet<String>,
+    /// Paths that exist but are never read: symbolic links (not followed) and special files (named
+    /// pipes, sockets, devices), so that a link to one can say why it is missing.
+    pub not_read: BTreeMap<String, NotRead>,
     /// Index from relative path to file id, for includes.
     pub by_path: BTreeMap<String, FileId>,
     /// The same index by lower-cased path, for the case-insensitive fallback.
@@ -42,6 +43,14 @@ pub struct Content {
     /// The locale named by a DocFX publish config (`.openpublishing.publish.config.json`), if any.
     pub publish_locale: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Why a path that exists is not part of the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRead {
+    Symlink,
+    /// A named pipe, socket or device: reading one could block forever or never end.
+    Special,
 }
 
 /// An error that stops loading altogether (the root cannot be read).
@@ -97,22 +106,24 @@ pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
         if ft.is_symlink() {
             // Symlinks are not followed: they could leave the content root or loop. Only a link to
             // one is reported (it says why the target is missing); an unused symlink is harmless.
-            content.symlinks.insert(rel);
-            continue;
-        }
-        add_path(&mut content, &rel);
-        if ft.is_dir() {
-            content.dirs.insert(rel);
+            content.not_read.insert(rel, NotRead::Symlink);
             continue;
         }
         let name = entry.file_name().to_string_lossy();
-        if !ft.is_file() {
-            // A named pipe would block the read forever; a device could be endless.
+        if !ft.is_dir() && !ft.is_file() {
+            // A named pipe would block the read (or the copy of an asset) forever; a device could be
+            // endless. Such a path is not content, not even as an asset.
             if nav::is_nav_file(&name) || is_markdown(&name) {
                 let message = "not a regular file (a named pipe, socket or device); it is not read";
                 let d = io_diagnostic(&mut content.sources, root, entry.path(), message);
                 content.diagnostics.push(d.with_note("the rest of the build goes on"));
             }
+            content.not_read.insert(rel, NotRead::Special);
+            continue;
+        }
+        add_path(&mut content, &rel);
+        if ft.is_dir() {
+            content.dirs.insert(rel);
             continue;
         }
         if entry.depth() == 1 && name == ".openpublishing.publish.config.json" {
@@ -130,12 +141,17 @@ pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
         content.by_path.insert(rel, id);
         texts.push((id, is_nav));
     }
-    let included = included_paths(&content);
+    let markdown: Vec<&str> = texts
+        .iter()
+        .filter(|(_, nav)| !nav)
+        .map(|&(id, _)| content.sources.get(id).rel_path.as_str())
+        .collect();
+    let fragments = fragment_paths(&content, &markdown);
     for (id, is_nav) in texts {
         let rel = &content.sources.get(id).rel_path;
         let role = if is_nav {
             Role::Navigation
-        } else if rel.split('/').any(|c| c.eq_ignore_ascii_case("includes")) || included.contains(rel) {
+        } else if fragments.contains(rel) {
             Role::Fragment
         } else {
             Role::Article
@@ -156,13 +172,8 @@ impl Content {
         crate::parse::IncludeContext {
             by_path: &self.by_path,
             by_lower_path: &self.by_lower_path,
-            symlinks: &self.symlinks,
+            not_read: &self.not_read,
         }
-    }
-
-    /// The symbolic link on `path` (a content-relative path), if the path is one or goes through one.
-    pub fn symlink_on(&self, path: &str) -> Option<&str> {
-        symlink_on(&self.symlinks, path)
     }
 
     /// The locale of a file whose front matter names none: the book's `language`, else a
@@ -353,18 +364,57 @@ pub fn locale_folder(rel_path: &str) -> Option<String> {
     ok.then(|| normalize_locale(first))
 }
 
-/// Paths named by `[!INCLUDE[..](path)]` anywhere, resolved against the including file's folder.
-/// A cheap text scan: it only decides which files are fragments; `parse` expands includes properly.
-fn included_paths(content: &Content) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+fn in_includes_folder(rel: &str) -> bool {
+    rel.split('/').any(|c| c.eq_ignore_ascii_case("includes"))
+}
+
+/// Which of the `markdown` files (content-relative paths) are fragments: those under an `includes/`
+/// folder, and those another file names in an `[!INCLUDE[..](path)]` (a cheap text scan: it only
+/// decides roles; `parse` expands includes properly).
+///
+/// A file named only by includes that no article reaches would never be parsed, so its problems
+/// (the include cycle first of all) would never be reported: an article that includes itself, two
+/// articles that include each other. The first such file in path order stays an article, and so on
+/// until every fragment outside `includes/` is reached from an article.
+fn fragment_paths(content: &Content, markdown: &[&str]) -> BTreeSet<String> {
+    let mut edges: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut named = BTreeSet::new();
     for (_, file) in content.sources.iter() {
-        for target in include_targets(&file.text) {
-            if let Some(path) = join_relative(&file.rel_path, &target) {
-                out.insert(path);
+        let targets: Vec<String> =
+            include_targets(&file.text).iter().filter_map(|t| join_relative(&file.rel_path, t)).collect();
+        for t in &targets {
+            if *t != file.rel_path {
+                named.insert(t.clone());
+            }
+        }
+        edges.entry(file.rel_path.as_str()).or_default().extend(targets);
+    }
+    let mut fragments: BTreeSet<String> = markdown
+        .iter()
+        .filter(|r| in_includes_folder(r) || named.contains(**r))
+        .map(|r| r.to_string())
+        .collect();
+    fn reach(edges: &BTreeMap<&str, Vec<String>>, from: &str, reached: &mut BTreeSet<String>) {
+        let mut stack = vec![from.to_string()];
+        while let Some(f) = stack.pop() {
+            for t in edges.get(f.as_str()).into_iter().flatten() {
+                if reached.insert(t.clone()) {
+                    stack.push(t.clone());
+                }
             }
         }
     }
-    out
+    let mut reached = BTreeSet::new();
+    for r in markdown.iter().filter(|r| !fragments.contains(**r)) {
+        reach(&edges, r, &mut reached);
+    }
+    for r in markdown {
+        if fragments.contains(*r) && !in_includes_folder(r) && !reached.contains(*r) {
+            fragments.remove(*r);
+            reach(&edges, r, &mut reached);
+        }
+    }
+    fragments
 }
 
 /// Destinations of `[!INCLUDE[..](dest)]` in a text, as written.
@@ -405,16 +455,26 @@ pub fn include_targets(text: &str) -> Vec<String> {
     out
 }
 
-/// The element of `symlinks` that `path` is, or goes through.
-pub fn symlink_on<'a>(symlinks: &'a BTreeSet<String>, path: &str) -> Option<&'a str> {
-    if symlinks.is_empty() {
+/// Why `path` (content-relative) is missing when it, or a folder on its way, exists but is not read:
+/// a note for the diagnostic of a link or include that names it.
+pub fn why_not_read(not_read: &BTreeMap<String, NotRead>, path: &str) -> Option<String> {
+    if not_read.is_empty() {
         return None;
     }
     let mut end = 0;
     for part in path.split('/') {
         end += part.len();
-        if let Some(s) = symlinks.get(&path[..end]) {
-            return Some(s);
+        if let Some((p, why)) = not_read.get_key_value(&path[..end]) {
+            return Some(match why {
+                NotRead::Symlink => {
+                    format!("`{p}` is a symbolic link, and kbc does not follow symbolic links")
+                }
+                NotRead::Special => {
+                    format!(
+                        "`{p}` is not a regular file (a named pipe, socket or device), and kbc does not read it"
+                    )
+                }
+            });
         }
         end += 1;
     }

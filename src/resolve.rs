@@ -225,10 +225,8 @@ fn resolve_target(
             };
             resolve_path(index, ctx, &joined, fragment.as_deref(), diags).unwrap_or_else(|| {
                 let mut d = missing(ctx, &joined);
-                if let Some(link) = index.content.symlink_on(&joined) {
-                    d = d.with_note(format!(
-                        "`{link}` is a symbolic link, and kbc does not follow symbolic links"
-                    ));
+                if let Some(why) = crate::load::why_not_read(&index.content.not_read, &joined) {
+                    d = d.with_note(why);
                 }
                 diags.push(d);
                 Resolved::Broken

@@ -36,8 +36,8 @@ pub struct IncludeContext<'a> {
     pub by_path: &'a BTreeMap<String, FileId>,
     /// Lower-cased path → file, for the case-insensitive fallback.
     pub by_lower_path: &'a BTreeMap<String, FileId>,
-    /// Symbolic links in the content root (not followed), to explain a missing include.
-    pub symlinks: &'a std::collections::BTreeSet<String>,
+    /// Paths that exist but are not read (symbolic links, special files), to explain a missing include.
+    pub not_read: &'a BTreeMap<String, crate::load::NotRead>,
 }
 
 /// The expanded event stream of one article.
@@ -323,8 +323,8 @@ fn expand<'a>(
         let mut d =
             Diagnostic::new(Code::MissingInclude, dest_span, format!("included file `{rel}` does not exist"))
                 .with_label("no such file");
-        if let Some(link) = crate::load::symlink_on(ctx.symlinks, &rel) {
-            d = d.with_note(format!("`{link}` is a symbolic link, and kbc does not follow symbolic links"));
+        if let Some(why) = crate::load::why_not_read(ctx.not_read, &rel) {
+            d = d.with_note(why);
         }
         out.diagnostics.push(d);
         return false;
