@@ -86,9 +86,10 @@ fn file_events<'a>(
     let mut raw: Vec<(Event<'a>, Span)> = Vec::with_capacity(body.len() / 16);
     let defs: Vec<(String, String)> =
         iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string())).collect();
+    let has_nul = body.contains('\0');
     for (event, range) in TextMergeWithOffset::new(iter) {
         let span = Span::new(file, range.start + body_start..range.end + body_start);
-        raw.push((event, span));
+        raw.push((if has_nul { replace_nul(event) } else { event }, span));
     }
     out.references.extend(defs);
     for (range, label, link_type) in broken {
@@ -136,6 +137,40 @@ fn file_events<'a>(
         let (event, span) = &raw[i];
         out.events.push(Ev { kind: EvKind::Md(event.clone()), span: *span });
         i += 1;
+    }
+}
+
+/// CommonMark requires U+0000 to become U+FFFD, "for security reasons"; pulldown-cmark passes it
+/// through, and a NUL in a title or an attribute would reach every output. (`check` reports it.)
+fn replace_nul(event: Event<'_>) -> Event<'_> {
+    fn r(s: CowStr<'_>) -> CowStr<'_> {
+        if s.contains('\0') { CowStr::from(s.replace('\0', "\u{FFFD}")) } else { s }
+    }
+    match event {
+        Event::Text(s) => Event::Text(r(s)),
+        Event::Code(s) => Event::Code(r(s)),
+        Event::InlineMath(s) => Event::InlineMath(r(s)),
+        Event::DisplayMath(s) => Event::DisplayMath(r(s)),
+        Event::Html(s) => Event::Html(r(s)),
+        Event::InlineHtml(s) => Event::InlineHtml(r(s)),
+        Event::FootnoteReference(s) => Event::FootnoteReference(r(s)),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: r(dest_url), title: r(title), id: r(id) })
+        }
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image { link_type, dest_url: r(dest_url), title: r(title), id: r(id) })
+        }
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => Event::Start(Tag::Heading {
+            level,
+            id: id.map(r),
+            classes: classes.into_iter().map(r).collect(),
+            attrs: attrs.into_iter().map(|(k, v)| (r(k), v.map(r))).collect(),
+        }),
+        Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(info))) => {
+            Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(r(info))))
+        }
+        Event::Start(Tag::FootnoteDefinition(label)) => Event::Start(Tag::FootnoteDefinition(r(label))),
+        other => other,
     }
 }
 
@@ -310,7 +345,8 @@ fn expand<'a>(
                 dest_span,
                 format!("include `{dest}` points outside the content root"),
             )
-            .with_label("not read"),
+            .with_label("not read")
+            .with_note("kbc never reads files outside the content root"),
         );
         out.includes.push(IncludeRef { title, path, file: None, span });
         mark(out, index, span, inline);
@@ -415,6 +451,22 @@ pub fn dest_range(src: &str) -> Option<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_becomes_the_replacement_character() {
+        let (article, _, _) = crate::parse::parse_text(
+            "a.md",
+            "# A\0B {#x\0y}\n\n`c\0` [l\0](d\0.md \"t\0\")\n\n```p\0\nq\0\n```\n",
+        );
+        let text = article.full_text();
+        assert!(!text.contains('\0'), "{text:?}");
+        assert_eq!(article.title, "A\u{fffd}B");
+        assert_eq!(article.anchors[0].id, "x\u{fffd}y");
+        // A NUL ends a link destination, so this one is text; a link title keeps it.
+        assert!(article.links.is_empty());
+        let (article, _, _) = crate::parse::parse_text("a.md", "[l](d.md \"t\0\")\n");
+        assert_eq!(article.links[0].title.as_deref(), Some("t\u{fffd}"));
+    }
 
     #[test]
     fn finds_destinations() {

@@ -13,7 +13,7 @@ mod procedure;
 pub mod slug;
 mod troubleshoot;
 
-pub use builder::plain_text;
+pub use builder::{MAX_NESTING, plain_text};
 pub use events::{Ev, EvKind, IncludeContext, MAX_INCLUDE_DEPTH};
 
 use crate::diag::Diagnostic;
