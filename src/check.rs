@@ -2,7 +2,7 @@
 //! diagnostic under `[check]` of `book.toml`.
 
 use crate::config::{CheckConfig, Level};
-use crate::diag::{self, Code, Diagnostic, Severity};
+use crate::diag::{self, Code, Diagnostic, Severity, Sink};
 use crate::load::Content;
 use crate::model::{Anchor, Article};
 use crate::nav::Nav;
@@ -17,7 +17,7 @@ pub fn check(
     resolution: &Resolution,
     content: &Content,
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out = Sink::new();
     for article in articles {
         duplicate_anchors(article, &mut out);
     }
@@ -26,10 +26,10 @@ pub fn check(
     for &(file, _) in &content.files {
         control_characters(file, &content.sources.get(file).text, &mut out);
     }
-    out
+    out.into_vec()
 }
 
-fn duplicate_anchors(article: &Article, out: &mut Vec<Diagnostic>) {
+fn duplicate_anchors(article: &Article, out: &mut Sink) {
     let mut by_id: HashMap<&str, Vec<&Anchor>> = HashMap::new();
     for a in &article.anchors {
         by_id.entry(a.id.as_str()).or_default().push(a);
@@ -59,7 +59,7 @@ fn duplicate_anchors(article: &Article, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn duplicate_assetids(articles: &[Article], out: &mut Vec<Diagnostic>) {
+fn duplicate_assetids(articles: &[Article], out: &mut Sink) {
     let mut seen: BTreeMap<(&str, &str), &Article> = BTreeMap::new();
     for a in articles {
         let Some(guid) = &a.meta.assetid else { continue };
@@ -92,7 +92,7 @@ fn duplicate_assetids(articles: &[Article], out: &mut Vec<Diagnostic>) {
 
 /// Articles that no navigation entry and no other article links to. Only meaningful when the
 /// knowledge base has navigation files; without them the folder tree is the navigation.
-fn orphans(articles: &[Article], navs: &[Nav], resolution: &Resolution, out: &mut Vec<Diagnostic>) {
+fn orphans(articles: &[Article], navs: &[Nav], resolution: &Resolution, out: &mut Sink) {
     if navs.is_empty() {
         return;
     }
@@ -166,9 +166,26 @@ fn cp1252(c: char) -> Option<char> {
     })
 }
 
-fn control_characters(file: crate::source::FileId, text: &str, out: &mut Vec<Diagnostic>) {
+/// Control characters: NUL (one diagnostic per file, at the first one, with the count), other C0
+/// controls but tab, line feed and carriage return, DEL, and C1 controls (usually mis-decoded
+/// Windows-1252).
+fn control_characters(file: crate::source::FileId, text: &str, out: &mut Sink) {
+    let bytes = text.as_bytes();
+    let quick = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || *b == 0x7f || *b == 0xc2;
+    if !bytes.iter().any(quick) {
+        // The common case: no C0 control, DEL or C1 (C1 characters are encoded as `C2 80`..`C2 9F`).
+        return;
+    }
+    let mut nuls = 0usize;
+    let mut first_nul = None;
     for (i, c) in text.char_indices() {
-        if !('\u{80}'..='\u{9f}').contains(&c) {
+        if c == '\0' {
+            nuls += 1;
+            first_nul.get_or_insert(i);
+            continue;
+        }
+        let c0 = (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}';
+        if !c0 && !('\u{80}'..='\u{9f}').contains(&c) {
             continue;
         }
         let mut d = Diagnostic::new(
@@ -181,8 +198,25 @@ fn control_characters(file: crate::source::FileId, text: &str, out: &mut Vec<Dia
             d = d.with_help(format!(
                 "this is usually a mis-decoded Windows-1252 `{meant}`; write `{meant}` instead"
             ));
+        } else if c0 {
+            d = d.with_help("remove it: most editors and pages do not show it");
         }
         out.push(d);
+    }
+    if let Some(at) = first_nul {
+        let message = if nuls == 1 {
+            "text contains a NUL byte".to_string()
+        } else {
+            format!("text contains {nuls} NUL bytes")
+        };
+        out.push(
+            Diagnostic::new(Code::ControlCharacter, Span::new(file, at..at + 1), message)
+                .with_label(if nuls == 1 { "NUL byte" } else { "the first NUL byte" })
+                .with_note("Markdown replaces a NUL with U+FFFD (�)")
+                .with_help(
+                    "remove it; a file full of NUL bytes is not UTF-8 text (UTF-16, or a binary file named `.md`)",
+                ),
+        );
     }
 }
 

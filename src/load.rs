@@ -33,6 +33,9 @@ pub struct Content {
     pub paths_by_lowercase: BTreeMap<String, Vec<String>>,
     /// Which paths are folders.
     pub dirs: BTreeSet<String>,
+    /// Paths that exist but are never read: symbolic links (not followed) and special files (named
+    /// pipes, sockets, devices), so that a link to one can say why it is missing.
+    pub not_read: BTreeMap<String, NotRead>,
     /// Index from relative path to file id, for includes.
     pub by_path: BTreeMap<String, FileId>,
     /// The same index by lower-cased path, for the case-insensitive fallback.
@@ -40,6 +43,14 @@ pub struct Content {
     /// The locale named by a DocFX publish config (`.openpublishing.publish.config.json`), if any.
     pub publish_locale: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Why a path that exists is not part of the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRead {
+    Symlink,
+    /// A named pipe, socket or device: reading one could block forever or never end.
+    Special,
 }
 
 /// An error that stops loading altogether (the root cannot be read).
@@ -93,7 +104,21 @@ pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
         };
         let ft = entry.file_type();
         if ft.is_symlink() {
-            // Symlinks are not followed: they could leave the content root or loop.
+            // Symlinks are not followed: they could leave the content root or loop. Only a link to
+            // one is reported (it says why the target is missing); an unused symlink is harmless.
+            content.not_read.insert(rel, NotRead::Symlink);
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        if !ft.is_dir() && !ft.is_file() {
+            // A named pipe would block the read (or the copy of an asset) forever; a device could be
+            // endless. Such a path is not content, not even as an asset.
+            if nav::is_nav_file(&name) || is_markdown(&name) {
+                let message = "not a regular file (a named pipe, socket or device); it is not read";
+                let d = io_diagnostic(&mut content.sources, root, entry.path(), message);
+                content.diagnostics.push(d.with_note("the rest of the build goes on"));
+            }
+            content.not_read.insert(rel, NotRead::Special);
             continue;
         }
         add_path(&mut content, &rel);
@@ -101,7 +126,6 @@ pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
             content.dirs.insert(rel);
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
         if entry.depth() == 1 && name == ".openpublishing.publish.config.json" {
             content.publish_locale = publish_locale(entry.path());
         }
@@ -117,12 +141,17 @@ pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
         content.by_path.insert(rel, id);
         texts.push((id, is_nav));
     }
-    let included = included_paths(&content);
+    let markdown: Vec<&str> = texts
+        .iter()
+        .filter(|(_, nav)| !nav)
+        .map(|&(id, _)| content.sources.get(id).rel_path.as_str())
+        .collect();
+    let fragments = fragment_paths(&content, &markdown);
     for (id, is_nav) in texts {
         let rel = &content.sources.get(id).rel_path;
         let role = if is_nav {
             Role::Navigation
-        } else if rel.split('/').any(|c| c.eq_ignore_ascii_case("includes")) || included.contains(rel) {
+        } else if fragments.contains(rel) {
             Role::Fragment
         } else {
             Role::Article
@@ -140,7 +169,11 @@ impl Content {
 
     /// Where include paths are looked up.
     pub fn include_context(&self) -> crate::parse::IncludeContext<'_> {
-        crate::parse::IncludeContext { by_path: &self.by_path, by_lower_path: &self.by_lower_path }
+        crate::parse::IncludeContext {
+            by_path: &self.by_path,
+            by_lower_path: &self.by_lower_path,
+            not_read: &self.not_read,
+        }
     }
 
     /// The locale of a file whose front matter names none: the book's `language`, else a
@@ -160,11 +193,35 @@ fn add_path(content: &mut Content, rel: &str) {
     content.paths_by_lowercase.entry(rel.to_lowercase()).or_default().push(rel.to_string());
 }
 
+/// The largest Markdown or navigation file kbc reads: 8 MiB, sixty times the largest article of the
+/// dev corpus. The model takes up to a few hundred bytes of memory per byte of hostile Markdown (a
+/// file of list items, of `#` lines), so this bounds what one file can cost.
+pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+
 /// Reads one file as UTF-8 text. Invalid UTF-8 gives a diagnostic at the first bad byte and the file
-/// is skipped (it is added to the source map lossily, only so the diagnostic can show it).
+/// is skipped (it is added to the source map lossily, only so the diagnostic can show it). A file
+/// over [`MAX_FILE_SIZE`] is skipped without being read.
 fn read_text(content: &mut Content, rel: &str, disk: &Path) -> Option<FileId> {
-    let bytes = match std::fs::read(disk) {
-        Ok(b) => b,
+    let bytes = match read_at_most(disk, MAX_FILE_SIZE) {
+        Ok(Ok(b)) => b,
+        Ok(Err(size)) => {
+            let id = content.sources.add(SourceFile::new(
+                rel.to_string(),
+                disk.to_path_buf(),
+                String::new(),
+                false,
+            ));
+            let d = Diagnostic::new(
+                Code::FileTooLarge,
+                Span::new(id, 0..0),
+                format!("file is too large to read ({}; the limit is {})", human_size(size), human_size(MAX_FILE_SIZE)),
+            )
+            .with_label("not read")
+            .with_note("the file is skipped; the rest of the build goes on")
+            .with_help("split it into several articles; a Markdown file this large is usually generated output or a binary file named `.md`");
+            content.diagnostics.push(d);
+            return None;
+        }
         Err(err) => {
             let d = io_diagnostic(&mut content.sources, &content.root, disk, &err.to_string());
             content.diagnostics.push(d);
@@ -192,12 +249,66 @@ fn read_text(content: &mut Content, rel: &str, disk: &Path) -> Option<FileId> {
                 format!("file is not valid UTF-8 (first bad byte at offset {offset})"),
             )
             .with_label("invalid byte sequence here")
-            .with_note("the file is skipped; the rest of the build goes on")
+            .with_note(match binary_kind(body) {
+                Some(kind) => {
+                    format!("the file looks like {kind}; it is skipped and the rest of the build goes on")
+                }
+                None => "the file is skipped; the rest of the build goes on".to_string(),
+            })
             .with_help("save the file as UTF-8");
             content.diagnostics.push(d);
             None
         }
     }
+}
+
+/// Reads a whole file, unless it holds more than `limit` bytes: then `Err(size)` without reading
+/// more than `limit + 1` bytes (the size on disk may change under us, or lie, as `/proc` files do).
+fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit {
+        return Ok(Err(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Err(bytes.len() as u64));
+    }
+    Ok(Ok(bytes))
+}
+
+/// `8.0 MiB`, `512 KiB`, `12 bytes`.
+fn human_size(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if n >= MIB {
+        format!("{:.1} MiB", n as f64 / MIB as f64)
+    } else if n >= KIB {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// What a file that is not UTF-8 probably is, to say so: UTF-16 text (a byte order mark, or NUL
+/// bytes in every other position), or a binary file (NUL bytes among the first 8000, as git decides).
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16 text");
+    }
+    let head = &bytes[..bytes.len().min(8000)];
+    let nuls = head.iter().filter(|&&b| b == 0).count();
+    if nuls == 0 {
+        return None;
+    }
+    let odd_nuls = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let on_one_side = odd_nuls.max(nuls - odd_nuls);
+    if nuls * 10 >= head.len() * 4 && on_one_side * 10 >= nuls * 9 {
+        return Some("UTF-16 text");
+    }
+    Some("a binary file")
 }
 
 /// A diagnostic for a file system error, on a placeholder empty file so it has a position.
@@ -253,36 +364,121 @@ pub fn locale_folder(rel_path: &str) -> Option<String> {
     ok.then(|| normalize_locale(first))
 }
 
-/// Paths named by `[!INCLUDE[..](path)]` anywhere, resolved against the including file's folder.
-/// A cheap text scan: it only decides which files are fragments; `parse` expands includes properly.
-fn included_paths(content: &Content) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+fn in_includes_folder(rel: &str) -> bool {
+    rel.split('/').any(|c| c.eq_ignore_ascii_case("includes"))
+}
+
+/// Which of the `markdown` files (content-relative paths) are fragments: those under an `includes/`
+/// folder, and those another file names in an `[!INCLUDE[..](path)]` (a cheap text scan: it only
+/// decides roles; `parse` expands includes properly).
+///
+/// A file named only by includes that no article reaches would never be parsed, so its problems
+/// (the include cycle first of all) would never be reported: an article that includes itself, two
+/// articles that include each other. The first such file in path order stays an article, and so on
+/// until every fragment outside `includes/` is reached from an article.
+fn fragment_paths(content: &Content, markdown: &[&str]) -> BTreeSet<String> {
+    let mut edges: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut named = BTreeSet::new();
     for (_, file) in content.sources.iter() {
-        for target in include_targets(&file.text) {
-            if let Some(path) = join_relative(&file.rel_path, &target) {
-                out.insert(path);
+        let targets: Vec<String> =
+            include_targets(&file.text).iter().filter_map(|t| join_relative(&file.rel_path, t)).collect();
+        for t in &targets {
+            if *t != file.rel_path {
+                named.insert(t.clone());
+            }
+        }
+        edges.entry(file.rel_path.as_str()).or_default().extend(targets);
+    }
+    let mut fragments: BTreeSet<String> = markdown
+        .iter()
+        .filter(|r| in_includes_folder(r) || named.contains(**r))
+        .map(|r| r.to_string())
+        .collect();
+    fn reach(edges: &BTreeMap<&str, Vec<String>>, from: &str, reached: &mut BTreeSet<String>) {
+        let mut stack = vec![from.to_string()];
+        while let Some(f) = stack.pop() {
+            for t in edges.get(f.as_str()).into_iter().flatten() {
+                if reached.insert(t.clone()) {
+                    stack.push(t.clone());
+                }
             }
         }
     }
-    out
+    let mut reached = BTreeSet::new();
+    for r in markdown.iter().filter(|r| !fragments.contains(**r)) {
+        reach(&edges, r, &mut reached);
+    }
+    for r in markdown {
+        if fragments.contains(*r) && !in_includes_folder(r) && !reached.contains(*r) {
+            fragments.remove(*r);
+            reach(&edges, r, &mut reached);
+        }
+    }
+    fragments
 }
 
 /// Destinations of `[!INCLUDE[..](dest)]` in a text, as written.
+///
+/// Linear in the text: the `](` and `)` found for one marker are reused by the markers before them
+/// (`[!include[` repeated a million times before one `](` must not rescan the rest a million times).
 pub fn include_targets(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let lower = text.to_ascii_lowercase();
     let mut from = 0;
+    // The next `](` and `)` at or after some position: valid while that position has not passed them.
+    let mut next_open: Option<usize> = None;
+    let mut next_close: Option<usize> = None;
     while let Some(pos) = lower[from..].find("[!include[") {
         let start = from + pos;
         from = start + 10;
-        let Some(open) = lower[from..].find("](") else { break };
-        let dest_start = from + open + 2;
-        let Some(close) = lower[dest_start..].find(')') else { break };
-        let dest = text[dest_start..dest_start + close].trim();
+        let open = match next_open {
+            Some(o) if o >= from => o,
+            _ => match lower[from..].find("](") {
+                Some(o) => from + o,
+                None => break,
+            },
+        };
+        next_open = Some(open);
+        let dest_start = open + 2;
+        let close = match next_close {
+            Some(c) if c >= dest_start => c,
+            _ => match lower[dest_start..].find(')') {
+                Some(c) => dest_start + c,
+                None => break,
+            },
+        };
+        next_close = Some(close);
+        let dest = text[dest_start..close].trim();
         let dest = dest.split_once([' ', '\t']).map_or(dest, |(d, _)| d);
         out.push(crate::parse::link::percent_decode(dest.trim_matches(['<', '>'])));
     }
     out
+}
+
+/// Why `path` (content-relative) is missing when it, or a folder on its way, exists but is not read:
+/// a note for the diagnostic of a link or include that names it.
+pub fn why_not_read(not_read: &BTreeMap<String, NotRead>, path: &str) -> Option<String> {
+    if not_read.is_empty() {
+        return None;
+    }
+    let mut end = 0;
+    for part in path.split('/') {
+        end += part.len();
+        if let Some((p, why)) = not_read.get_key_value(&path[..end]) {
+            return Some(match why {
+                NotRead::Symlink => {
+                    format!("`{p}` is a symbolic link, and kbc does not follow symbolic links")
+                }
+                NotRead::Special => {
+                    format!(
+                        "`{p}` is not a regular file (a named pipe, socket or device), and kbc does not read it"
+                    )
+                }
+            });
+        }
+        end += 1;
+    }
+    None
 }
 
 /// Joins a relative link path to the folder of `from` (a content-relative file path) and normalises
@@ -322,6 +518,26 @@ mod tests {
         assert_eq!(locale_folder("zh-cn/a.md").as_deref(), Some("zh-CN"));
         assert_eq!(locale_folder("Skype/a.md"), None);
         assert_eq!(locale_folder("a.md"), None);
+    }
+
+    #[test]
+    fn tells_utf16_from_binary() {
+        let utf16le: Vec<u8> = "# Title\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let utf16be: Vec<u8> = "# Title\n".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(binary_kind(&utf16le), Some("UTF-16 text"));
+        assert_eq!(binary_kind(&utf16be), Some("UTF-16 text"));
+        assert_eq!(binary_kind(b"\xFF\xFE#\x00"), Some("UTF-16 text"));
+        assert_eq!(binary_kind(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), Some("a binary file"));
+        assert_eq!(binary_kind(b"caf\xe9"), None);
+        assert_eq!(human_size(100 * 1024 * 1024), "100.0 MiB");
+        assert_eq!(human_size(MAX_FILE_SIZE), "8.0 MiB");
+    }
+
+    #[test]
+    fn include_targets_stay_linear_on_markers_without_links() {
+        // Quadratic rescanning made this take minutes; it must be instant.
+        let text = "[!include[".repeat(200_000) + "](a.md)";
+        assert_eq!(include_targets(&text).len(), 200_000);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity, Sink};
 use crate::model::LinkTarget;
 use crate::parse::link::classify;
 use crate::source::{FileId, Span};
@@ -180,7 +180,7 @@ struct OpenLink {
 
 /// Parses `TOC.md`. `text` is the file without BOM. Never panics; problems are diagnostics.
 pub fn parse_toc_md(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+    let mut diags = Sink::new();
     let mut tree = TreeBuilder::default();
     let mut iter = Parser::new_ext(text, Options::empty()).into_offset_iter();
     // Block nesting outside headings: only blocks at depth 0 are entries or stray content.
@@ -247,11 +247,11 @@ pub fn parse_toc_md(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
     if let Some(h) = heading.take() {
         finish_heading(file, text, h, &mut tree, &mut diags);
     }
-    (Nav { file, items: tree.finish() }, diags)
+    (Nav { file, items: tree.finish() }, diags.into_vec())
 }
 
 /// A top-level block that is not a heading: DocFX rejects it; kbc warns and ignores it.
-fn stray_block(file: FileId, text: &str, tag: &Tag<'_>, range: Range<usize>, diags: &mut Vec<Diagnostic>) {
+fn stray_block(file: FileId, text: &str, tag: &Tag<'_>, range: Range<usize>, diags: &mut Sink) {
     let range = trim_end_range(text, range);
     let src = text.get(range.clone()).unwrap_or("").trim();
     if src.is_empty() || (src.starts_with("<!--") && src.ends_with("-->")) {
@@ -273,7 +273,7 @@ fn stray_block(file: FileId, text: &str, tag: &Tag<'_>, range: Range<usize>, dia
     diags.push(d.with_note(note));
 }
 
-fn finish_heading(file: FileId, text: &str, h: Heading, tree: &mut TreeBuilder, diags: &mut Vec<Diagnostic>) {
+fn finish_heading(file: FileId, text: &str, h: Heading, tree: &mut TreeBuilder, diags: &mut Sink) {
     let range = trim_end_range(text, h.range);
     let title = h.title.trim().to_string();
     let mut links = h.links.into_iter();
@@ -484,7 +484,7 @@ impl<'de> Deserialize<'de> for RawRoot {
 
 /// Parses `toc.yml` / `toc.yaml`.
 pub fn parse_toc_yml(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+    let mut diags = Sink::new();
     let raw = match serde_saphyr::from_str::<Option<RawRoot>>(text) {
         Ok(raw) => raw.map(|r| r.0).unwrap_or_default(),
         Err(e) => {
@@ -503,14 +503,14 @@ pub fn parse_toc_yml(file: FileId, text: &str) -> (Nav, Vec<Diagnostic>) {
                 .with_label(message)
                 .with_note("a `toc.yml` is a list of items with `name`, `href` and nested `items`"),
             );
-            return (Nav { file, items: Vec::new() }, diags);
+            return (Nav { file, items: Vec::new() }, diags.into_vec());
         }
     };
     let mut items = Vec::new();
     for item in raw {
         convert_yml(file, text, item, &mut items, &mut diags);
     }
-    (Nav { file, items }, diags)
+    (Nav { file, items }, diags.into_vec())
 }
 
 /// The message of a YAML error without the snippet and the position, which the diagnostic
@@ -600,13 +600,7 @@ fn yml_link(file: FileId, text: &str, s: &Spanned<String>) -> NavLink {
 }
 
 /// Converts one item into `out`: as an item, or as its children when it has neither title nor link.
-fn convert_yml(
-    file: FileId,
-    text: &str,
-    raw: Spanned<RawItem>,
-    out: &mut Vec<NavItem>,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn convert_yml(file: FileId, text: &str, raw: Spanned<RawItem>, out: &mut Vec<NavItem>, diags: &mut Sink) {
     let item = raw.value;
     let non_empty = |s: &SpannedStr| s.as_ref().filter(|s| !s.value.trim().is_empty()).is_some();
     // DocFX takes the name of a `uid`-only item from the article; kbc shows the uid.

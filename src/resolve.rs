@@ -4,7 +4,7 @@
 //! **Invariant:** nothing here reads the file system; `load` recorded every path that exists.
 
 use crate::config::AbsoluteLinks;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Sink};
 use crate::load::{Content, join_relative};
 use crate::model::{Article, ArticleId, LinkRole, LinkTarget, SectionId, SectionRef};
 use crate::nav::Nav;
@@ -110,7 +110,7 @@ pub fn resolve(
             .par_iter()
             .enumerate()
             .map(|(i, a)| {
-                let mut diags = Vec::new();
+                let mut diags = Sink::new();
                 let from = ArticleId(i as u32);
                 let resolved = a
                     .links
@@ -126,10 +126,11 @@ pub fn resolve(
                         resolve_target(&index, &ctx, &l.target, absolute, &mut diags)
                     })
                     .collect();
-                (resolved, diags)
+                (resolved, diags.into_vec())
             })
             .collect();
         let mut diagnostics = Vec::new();
+        let mut nav_diags = Sink::new();
         let mut links = Vec::with_capacity(per_article.len());
         for (r, d) in per_article {
             links.push(r);
@@ -148,11 +149,12 @@ pub fn resolve(
                         span: l.span,
                         dest: &l.dest,
                     };
-                    resolve_target(&index, &ctx, &l.target, absolute, &mut diagnostics)
+                    resolve_target(&index, &ctx, &l.target, absolute, &mut nav_diags)
                 })
                 .collect();
             nav_links.push(resolved);
         }
+        diagnostics.extend(nav_diags.into_vec());
         (links, nav_links, diagnostics)
     };
     for (i, article) in articles.iter_mut().enumerate() {
@@ -187,7 +189,7 @@ fn resolve_target(
     ctx: &LinkCtx<'_>,
     target: &LinkTarget,
     absolute: AbsoluteLinks,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Sink,
 ) -> Resolved {
     let base_path = &index.content.sources.get(ctx.base).rel_path;
     match target {
@@ -222,7 +224,11 @@ fn resolve_target(
                 return Resolved::Broken;
             };
             resolve_path(index, ctx, &joined, fragment.as_deref(), diags).unwrap_or_else(|| {
-                diags.push(missing(ctx, &joined));
+                let mut d = missing(ctx, &joined);
+                if let Some(why) = crate::load::why_not_read(&index.content.not_read, &joined) {
+                    d = d.with_note(why);
+                }
+                diags.push(d);
                 Resolved::Broken
             })
         }
@@ -291,7 +297,7 @@ fn resolve_path(
     ctx: &LinkCtx<'_>,
     path: &str,
     fragment: Option<&str>,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Sink,
 ) -> Option<Resolved> {
     let content = index.content;
     let path = path.trim_end_matches('/');
@@ -345,7 +351,7 @@ fn check_anchor(
     ctx: &LinkCtx<'_>,
     article: ArticleId,
     fragment: &str,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Sink,
 ) -> Resolved {
     let fragment_owned = Some(fragment.to_string());
     if fragment.is_empty() {
@@ -386,32 +392,54 @@ fn check_anchor(
     Resolved::Broken
 }
 
+/// Fragments and anchors longer than this (in characters) get no suggestion: nobody mistypes a
+/// 100,000-character anchor by one letter, and comparing such strings is where the time would go.
+const MAX_SUGGEST_LEN: usize = 64;
+/// A target with more anchors than this gets no suggestion (every missing anchor would compare
+/// against all of them). Real articles have a few hundred at most.
+const MAX_SUGGEST_CANDIDATES: usize = 2_000;
+
 /// The closest anchor by edit distance (at most a third of the fragment's length, and at most 3).
-pub fn suggest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wanted.chars().count() / 3).clamp(1, 3);
-    let wanted_lower = wanted.to_lowercase();
+/// Bounded work: long strings and very many candidates give no suggestion.
+pub fn suggest<'a>(wanted: &str, candidates: impl ExactSizeIterator<Item = &'a str>) -> Option<&'a str> {
+    if candidates.len() > MAX_SUGGEST_CANDIDATES || wanted.len() > 4 * MAX_SUGGEST_LEN {
+        return None;
+    }
+    let wanted: Vec<char> = wanted.to_lowercase().chars().collect();
+    if wanted.len() > MAX_SUGGEST_LEN {
+        return None;
+    }
+    let limit = (wanted.len() / 3).clamp(1, 3);
     candidates
-        .map(|c| (edit_distance(&wanted_lower, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter(|c| c.len() <= 4 * (MAX_SUGGEST_LEN + 3))
+        .filter_map(|c| {
+            let lower: Vec<char> = c.to_lowercase().chars().collect();
+            distance_within(&wanted, &lower, limit).map(|d| (d, c))
+        })
         .min()
         .map(|(_, c)| c)
 }
 
 /// Edit distance counting a swap of two neighbours as one edit (optimal string alignment), since
-/// transposed letters are the commonest typo in hand-written anchors.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
+/// transposed letters are the commonest typo in hand-written anchors. `None` when it is over
+/// `limit`; only cells within `limit` of the diagonal are computed, so the cost is O(len × limit).
+fn distance_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
     }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
+    let over = limit + 1;
+    let width = b.len() + 1;
+    let mut d = vec![over; (a.len() + 1) * width];
+    for (j, cell) in d.iter_mut().enumerate().take(width.min(limit + 1)) {
         *cell = j;
     }
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
+        let mut row_min = over;
+        if i <= limit {
+            d[i * width] = i;
+            row_min = i;
+        }
+        for j in i.saturating_sub(limit).max(1)..=(i + limit).min(b.len()) {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut best = (d[(i - 1) * width + j] + 1)
                 .min(d[i * width + j - 1] + 1)
@@ -419,10 +447,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[(i - 2) * width + j - 2] + 1);
             }
+            let best = best.min(over);
             d[i * width + j] = best;
+            row_min = row_min.min(best);
+        }
+        if row_min > limit {
+            return None;
         }
     }
-    d[a.len() * width + b.len()]
+    let distance = d[a.len() * width + b.len()];
+    (distance <= limit).then_some(distance)
 }
 
 fn outside_root(ctx: &LinkCtx<'_>) -> Diagnostic {
@@ -447,13 +481,72 @@ fn missing(ctx: &LinkCtx<'_>, joined: &str) -> Diagnostic {
 mod tests {
     use super::*;
 
+    fn distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        distance_within(&a, &b, limit)
+    }
+
     #[test]
     fn suggestions_by_edit_distance() {
         let anchors = ["__add_a_firewall", "__update_dns_service", "__top"];
         assert_eq!(suggest("__add_a_firewal", anchors.iter().copied()), Some("__add_a_firewall"));
         assert_eq!(suggest("__tpo", anchors.iter().copied()), Some("__top"));
         assert_eq!(suggest("completely-else", anchors.iter().copied()), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(distance("kitten", "sitting", 2), None);
+        assert_eq!(distance("ab", "ba", 1), Some(1));
+        assert_eq!(distance("abc", "abc", 1), Some(0));
+        assert_eq!(distance("", "ab", 3), Some(2));
+        assert_eq!(distance("安装步骤", "安裝步骤", 1), Some(1));
+    }
+
+    #[test]
+    fn the_banded_distance_agrees_with_the_full_one() {
+        fn full(a: &[char], b: &[char]) -> usize {
+            let width = b.len() + 1;
+            let mut d = vec![0usize; (a.len() + 1) * width];
+            for i in 0..=a.len() {
+                d[i * width] = i;
+            }
+            for (j, cell) in d.iter_mut().enumerate().take(width) {
+                *cell = j;
+            }
+            for i in 1..=a.len() {
+                for j in 1..=b.len() {
+                    let cost = usize::from(a[i - 1] != b[j - 1]);
+                    let mut best = (d[(i - 1) * width + j] + 1)
+                        .min(d[i * width + j - 1] + 1)
+                        .min(d[(i - 1) * width + j - 1] + cost);
+                    if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                        best = best.min(d[(i - 2) * width + j - 2] + 1);
+                    }
+                    d[i * width + j] = best;
+                }
+            }
+            d[a.len() * width + b.len()]
+        }
+        let words =
+            ["", "a", "ab", "ba", "abc", "acb", "bca", "install", "instal", "isntall", "uninstall", "x-y-z"];
+        for a in words {
+            for b in words {
+                let (ac, bc): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                let want = full(&ac, &bc);
+                for limit in 1..=3 {
+                    let expected = (want <= limit).then_some(want);
+                    assert_eq!(distance_within(&ac, &bc, limit), expected, "{a:?} {b:?} {limit}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn suggestions_are_bounded() {
+        // A 100,000-character fragment against a 100,000-character anchor once asked for an 80 GB matrix.
+        let long_a = "a".repeat(100_000);
+        let long_b = "b".repeat(100_000);
+        assert_eq!(suggest(&long_b, [long_a.as_str()].into_iter()), None);
+        let many: Vec<String> = (0..MAX_SUGGEST_CANDIDATES + 1).map(|i| format!("h{i}")).collect();
+        assert_eq!(suggest("h1x", many.iter().map(String::as_str)), None);
+        assert_eq!(suggest("h1x", many[..10].iter().map(String::as_str)), Some("h1"));
     }
 }

@@ -80,11 +80,25 @@ pub struct SourceFile {
     /// Whether a UTF-8 byte order mark was stripped (columns are unaffected: editors do not count it).
     pub had_bom: bool,
     line_starts: OnceLock<Vec<u32>>,
+    /// `char_marks[k]`: characters before the char boundary at or below `k * CHAR_MARK_STRIDE`; only
+    /// built when a column on a very long line is asked for.
+    char_marks: OnceLock<Vec<u32>>,
 }
+
+/// A column is counted character by character over at most about this many bytes; longer line
+/// prefixes (a 100 MB file on one line) start from a checkpoint, so a column costs the same anywhere.
+const CHAR_MARK_STRIDE: usize = 4096;
 
 impl SourceFile {
     pub fn new(rel_path: String, disk_path: PathBuf, text: String, had_bom: bool) -> SourceFile {
-        SourceFile { rel_path, disk_path, text, had_bom, line_starts: OnceLock::new() }
+        SourceFile {
+            rel_path,
+            disk_path,
+            text,
+            had_bom,
+            line_starts: OnceLock::new(),
+            char_marks: OnceLock::new(),
+        }
     }
 
     fn line_starts(&self) -> &[u32] {
@@ -97,6 +111,16 @@ impl SourceFile {
             }
             starts
         })
+    }
+
+    /// The 1-based line of a byte offset (clamped to the text), without counting its column.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let starts = self.line_starts();
+        let line_idx = match starts.binary_search(&clamp_u32(offset.min(self.text.len()))) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        clamp_u32(line_idx + 1)
     }
 
     /// Line and column of a byte offset. Offsets past the end or inside a UTF-8 sequence are clamped.
@@ -112,8 +136,30 @@ impl SourceFile {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let col = self.text[line_start..end].chars().count() + 1;
+        let col = if end - line_start <= CHAR_MARK_STRIDE {
+            self.text[line_start..end].chars().count() + 1
+        } else {
+            self.chars_before(end) - self.chars_before(line_start) + 1
+        };
         LineCol { line: clamp_u32(line_idx + 1), col: clamp_u32(col) }
+    }
+
+    /// The number of characters before byte `offset` (a char boundary), from the nearest checkpoint.
+    fn chars_before(&self, offset: usize) -> usize {
+        let marks = self.char_marks.get_or_init(|| {
+            let mut marks = Vec::with_capacity(self.text.len() / CHAR_MARK_STRIDE + 1);
+            let (mut count, mut at) = (0usize, 0usize);
+            for k in 0..=self.text.len() / CHAR_MARK_STRIDE {
+                let mark = floor_boundary(&self.text, k * CHAR_MARK_STRIDE);
+                count += self.text[at..mark].chars().count();
+                at = mark;
+                marks.push(clamp_u32(count));
+            }
+            marks
+        });
+        let k = (offset / CHAR_MARK_STRIDE).min(marks.len().saturating_sub(1));
+        let mark = floor_boundary(&self.text, k * CHAR_MARK_STRIDE);
+        marks.get(k).map_or(0, |&m| m as usize) + self.text[mark..offset].chars().count()
     }
 
     /// The byte range of the 1-based line `line`, without its line terminator.
@@ -135,6 +181,15 @@ impl SourceFile {
         let r = span.range();
         self.text.get(r).unwrap_or("")
     }
+}
+
+/// The largest char boundary of `text` at or below `i`.
+fn floor_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Every source file of one build. Files are only added, never removed, so a [`FileId`] stays valid.
@@ -216,5 +271,22 @@ mod tests {
         // inside a multi-byte character: clamped back to its start
         assert_eq!(f.line_col(5), LineCol { line: 2, col: 1 });
         assert_eq!(f.line_col(999), LineCol { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn columns_on_very_long_lines_use_checkpoints_and_agree_with_counting() {
+        // Mixed widths so that checkpoints fall inside multi-byte characters.
+        let line: String = (0..5_000).map(|i| ["a", "中", "😀", "é"][i % 4]).collect();
+        let text = format!("x\n{line}{line}\nend");
+        let f = file(&text);
+        for offset in [2, 3, 4_097, 9_000, 12_345, 20_002, 20_003, text.len() - 4, text.len() - 1] {
+            let mut at = offset;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+            let want = text[line_start..at].chars().count() as u32 + 1;
+            assert_eq!(f.line_col(offset).col, want, "offset {offset}");
+        }
     }
 }

@@ -22,7 +22,8 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
         Err(e) => {
             let text = e.text.as_deref().unwrap_or("");
             let path = e.path.display().to_string();
-            eprint!(
+            // The snippet ends without a newline.
+            eprintln!(
                 "{}",
                 render::render_standalone(
                     Severity::Error,

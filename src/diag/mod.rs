@@ -63,8 +63,10 @@ macro_rules! codes {
 codes! {
     /// A file is not valid UTF-8; it is skipped.
     InvalidUtf8 = "invalid-utf8", Error;
-    /// A file could not be read.
+    /// A file could not be read (or is no regular file: a named pipe, a socket, a device).
     Io = "io", Error;
+    /// A Markdown or navigation file is larger than kbc reads (8 MiB); it is skipped.
+    FileTooLarge = "file-too-large", Error;
     /// The YAML front matter does not parse.
     FrontMatterSyntax = "front-matter-syntax", Error;
     /// A front matter key has a value of the wrong type or form (a date that is no date, an assetid that is no GUID).
@@ -75,7 +77,8 @@ codes! {
     NoTitle = "no-title", Warning;
     /// A heading has no text, so it has no slug and shows as an empty line in navigation.
     EmptyHeading = "empty-heading", Warning;
-    /// Text contains a C1 control character (U+0080 to U+009F), usually a mis-decoded Windows-1252 byte.
+    /// Text contains a control character: NUL, another C0 control but tab and line breaks, DEL, or a C1
+    /// control (U+0080 to U+009F, usually a mis-decoded Windows-1252 byte).
     ControlCharacter = "control-character", Warning;
     /// A reference-style link uses a label that no definition provides; it renders as literal brackets.
     UndefinedReference = "undefined-reference", Warning;
@@ -200,6 +203,87 @@ impl Diagnostic {
     }
 }
 
+/// At most this many diagnostics of one code are kept for one file; the rest are counted and summed
+/// up by one more diagnostic. A real article has a handful of each; a hostile one (a 5 MB file of
+/// `#` lines, of `[a][b]`, of control characters) could otherwise make millions and exhaust memory
+/// long before anyone reads them.
+pub const MAX_PER_FILE_AND_CODE: usize = 1000;
+
+/// Collects diagnostics, keeping at most [`MAX_PER_FILE_AND_CODE`] per file and code.
+#[derive(Debug, Default)]
+pub struct Sink {
+    list: Vec<Diagnostic>,
+    counts: std::collections::BTreeMap<(Option<crate::source::FileId>, Code), Count>,
+}
+
+/// Per file and code: how many were kept, how many dropped, and where the first dropped one was.
+type Count = (usize, usize, Option<Span>);
+
+impl Sink {
+    pub fn new() -> Sink {
+        Sink::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        let entry = self.counts.entry((d.span.map(|s| s.file), d.code)).or_insert((0, 0, None));
+        if entry.0 < MAX_PER_FILE_AND_CODE {
+            entry.0 += 1;
+            self.list.push(d);
+        } else {
+            entry.1 += 1;
+            entry.2 = entry.2.or(d.span);
+        }
+    }
+
+    pub fn extend(&mut self, diags: impl IntoIterator<Item = Diagnostic>) {
+        for d in diags {
+            self.push(d);
+        }
+    }
+
+    /// Moves every diagnostic of `other` here, its dropped ones still counted.
+    pub fn append(&mut self, other: Sink) {
+        for d in other.list {
+            self.push(d);
+        }
+        for (key, (_, dropped, first)) in other.counts {
+            if dropped > 0 {
+                let entry = self.counts.entry(key).or_insert((0, 0, None));
+                entry.1 += dropped;
+                entry.2 = entry.2.or(first);
+            }
+        }
+    }
+
+    /// Whether a diagnostic of `code` was seen (kept or not).
+    pub fn has(&self, code: Code) -> bool {
+        self.counts.keys().any(|(_, c)| *c == code)
+    }
+
+    /// The diagnostics kept, then one summary per file and code that went over the limit.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        let mut list = self.list;
+        for ((_, code), (_, dropped, first)) in self.counts {
+            if dropped == 0 {
+                continue;
+            }
+            let message = format!("{dropped} more `{code}` problems in this file are not shown");
+            let note = format!("kbc reports at most {MAX_PER_FILE_AND_CODE} problems of each kind per file");
+            list.push(Diagnostic {
+                code,
+                severity: code.default_severity(),
+                message,
+                span: first,
+                label: Some("the first one not shown".into()),
+                secondary: Vec::new(),
+                help: None,
+                note: Some(note),
+            });
+        }
+        list
+    }
+}
+
 /// Orders diagnostics by file, position and code, so output is the same whatever the thread count.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
@@ -220,5 +304,27 @@ mod tests {
             assert!(code.name().chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()));
             assert!(!code.description().is_empty());
         }
+    }
+
+    #[test]
+    fn a_sink_keeps_a_bounded_number_per_file_and_code() {
+        use crate::source::FileId;
+        let mut sink = Sink::new();
+        for i in 0..MAX_PER_FILE_AND_CODE + 5 {
+            sink.push(Diagnostic::new(Code::EmptyHeading, Span::new(FileId(0), i..i), "heading has no text"));
+            sink.push(Diagnostic::new(Code::EmptyHeading, Span::new(FileId(1), i..i), "heading has no text"));
+        }
+        sink.push(Diagnostic::new(
+            Code::EmptyLink,
+            Span::new(FileId(0), 0..0),
+            "link has an empty destination",
+        ));
+        let list = sink.into_vec();
+        assert_eq!(list.len(), 2 * MAX_PER_FILE_AND_CODE + 1 + 2);
+        let summaries: Vec<_> = list.iter().filter(|d| d.message.contains("not shown")).collect();
+        assert_eq!(summaries.len(), 2);
+        assert_eq!(summaries[0].message, "5 more `empty-heading` problems in this file are not shown");
+        let first_dropped = MAX_PER_FILE_AND_CODE as u32;
+        assert_eq!(summaries[0].span.map(|s| (s.file, s.start)), Some((FileId(0), first_dropped)));
     }
 }

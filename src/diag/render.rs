@@ -4,8 +4,10 @@
 //!
 //! - **human**: rustc-style snippets drawn by annotate-snippets:
 //!   `error[missing-anchor]: message`, `--> path:line:col`, the source line with the span underlined,
-//!   secondary spans (one snippet per file), then `note:` and `help:` footers. Every diagnostic is
-//!   followed by a blank line.
+//!   secondary spans (one snippet per file, or per stretch of a file when spans lie far apart), then
+//!   `note:` and `help:` footers. Every diagnostic is followed by a blank line. A snippet shows at
+//!   most a few KB of source (a span on a very long line is cut out of it with some context), so a
+//!   diagnostic costs the same to draw whatever the size of its file.
 //! - **json**: JSON Lines, one object per diagnostic, keys always present and in this order:
 //!
 //!   ```text
@@ -284,12 +286,12 @@ fn human(d: &Diagnostic, sources: &SourceMap, cwd: &Path, renderer: &Renderer) -
     }
 
     // Owned pieces first, so the snippets can borrow them.
-    let parts: Vec<(String, Window)> = files
+    let parts: Vec<(String, Vec<Piece>)> = files
         .iter()
         .map(|f| {
             let file = sources.get(f.file);
             let ranges: Vec<Range<usize>> = f.spans.iter().map(|s| s.0.clone()).collect();
-            (display_path(file, cwd), window(&file.text, &ranges))
+            (display_path(file, cwd), pieces(file, &ranges))
         })
         .collect();
 
@@ -299,12 +301,25 @@ fn human(d: &Diagnostic, sources: &SourceMap, cwd: &Path, renderer: &Renderer) -
         return renderer.render(&[Group::with_title(title)]);
     }
     let mut elements: Vec<annotate_snippets::Element> = Vec::new();
-    for (f, (path, w)) in files.iter().zip(&parts) {
-        let anns =
-            w.spans.iter().zip(&f.spans).map(|(r, (_, kind, label))| kind.span(r.clone()).label(*label));
-        elements.push(
-            Snippet::source(w.source).line_start(w.line_start).path(path.as_str()).annotations(anns).into(),
-        );
+    let mut fixes: Vec<(String, String)> = Vec::new();
+    for (f, (path, pieces)) in files.iter().zip(&parts) {
+        for piece in pieces {
+            let anns = piece.spans.iter().map(|(r, i)| {
+                let (_, kind, label) = &f.spans[*i];
+                kind.span(r.clone()).label(*label)
+            });
+            elements.push(
+                Snippet::source(piece.source)
+                    .line_start(piece.line_start)
+                    .path(path.as_str())
+                    .annotations(anns)
+                    .into(),
+            );
+            if let Some((shown, real)) = piece.column {
+                let line = piece.line_start;
+                fixes.push((format!("{path}:{line}:{shown}"), format!("{path}:{line}:{real}")));
+            }
+        }
     }
     if let Some(note) = &d.note {
         elements.push(Level::NOTE.message(note.as_str()).into());
@@ -312,7 +327,116 @@ fn human(d: &Diagnostic, sources: &SourceMap, cwd: &Path, renderer: &Renderer) -
     if let Some(help) = &d.help {
         elements.push(Level::HELP.message(help.as_str()).into());
     }
-    renderer.render(&[title.elements(elements)])
+    let mut out = renderer.render(&[title.elements(elements)]);
+    // A snippet cut out of a long line shows a column counted from the cut; put the real one back
+    // into its `--> path:line:col` (snippets are drawn in order, so search on from the last fix).
+    let mut from = 0;
+    for (shown, real) in fixes {
+        if let Some(at) = out.get(from..).and_then(|rest| rest.find(&shown)) {
+            out.replace_range(from + at..from + at + shown.len(), &real);
+            from += at + real.len();
+        }
+    }
+    out
+}
+
+/// The most source text one snippet shows. Spans farther apart get snippets of their own, a span on
+/// a longer line is shown with some context around it, and of a longer span only the start is shown:
+/// drawing a diagnostic costs the same in a 100 MB file, or on a 100 MB line, as in a small one.
+const MAX_WINDOW: usize = 4096;
+/// Bytes kept on each side of a span cut out of a long line: more than a terminal line, so the
+/// snippet still shows `...` where the line goes on.
+const CUT_CONTEXT: usize = 512;
+
+/// One snippet: a piece of a file and the spans in it.
+struct Piece<'t> {
+    source: &'t str,
+    /// 1-based number of the first line of `source`.
+    line_start: usize,
+    /// Spans rebased to `source`, with their index in the file's list.
+    spans: Vec<(Range<usize>, usize)>,
+    /// For a piece cut out of a long line: the column annotate-snippets counts from the cut, and
+    /// the real one.
+    column: Option<(usize, u32)>,
+}
+
+/// Splits the spans of one file into snippets of at most about [`MAX_WINDOW`] bytes each. The piece
+/// holding the first span comes first (the primary span, when it is in this file); the others follow
+/// in file order. Whole lines are shown unless a line is too long.
+fn pieces<'t>(file: &'t SourceFile, ranges: &[Range<usize>]) -> Vec<Piece<'t>> {
+    /// A window of the file (byte offsets), before it becomes a [`Piece`].
+    struct Cut {
+        start: usize,
+        end: usize,
+        first_line: u32,
+        spans: Vec<(Range<usize>, usize)>,
+        column: Option<(usize, u32)>,
+    }
+    let text = file.text.as_str();
+    let mut singles: Vec<Cut> = Vec::new();
+    for (i, r) in ranges.iter().enumerate() {
+        let start = floor_char(text, r.start);
+        let mut end = ceil_char(text, r.end.max(r.start)).max(start);
+        let first = file.line_of(start);
+        // A non-empty span ends on the line of its last byte (not on the next line when it ends with `\n`).
+        let last = file.line_of(if end > start { end - 1 } else { start });
+        let mut ws = file.line_range(first).start;
+        let mut we = file.line_range(last).end.max(ws);
+        let mut column = None;
+        if we - ws > MAX_WINDOW {
+            // A span over many lines: its first line stands for it.
+            we = file.line_range(first).end.max(ws);
+            end = end.min(we).max(start);
+        }
+        if we - ws > MAX_WINDOW {
+            // A long line: the span (or its start) with context on both sides.
+            end = ceil_char(text, end.min(start.saturating_add(MAX_WINDOW / 2))).max(start);
+            let cut_start = floor_char(text, start.saturating_sub(CUT_CONTEXT).max(ws));
+            we = ceil_char(text, end.saturating_add(CUT_CONTEXT).min(we));
+            if cut_start > ws {
+                let shown = text[cut_start..start.clamp(cut_start, we)].chars().count() + 1;
+                column = Some((shown, file.line_col(start).col));
+            }
+            ws = cut_start;
+        }
+        singles.push(Cut { start: ws, end: we, first_line: first, spans: vec![(start..end, i)], column });
+    }
+    singles.sort_by_key(|c| (c.start, c.end, c.spans[0].1));
+    let mut cuts: Vec<Cut> = Vec::new();
+    for cut in singles {
+        if let Some(last) = cuts.last_mut()
+            && cut.column.is_none()
+            && last.column.is_none()
+            && cut.end.max(last.end) - last.start <= MAX_WINDOW
+        {
+            last.end = last.end.max(cut.end);
+            last.spans.extend(cut.spans);
+            continue;
+        }
+        cuts.push(cut);
+    }
+    let mut pieces: Vec<Piece> = cuts
+        .into_iter()
+        .map(|c| Piece {
+            source: text.get(c.start..c.end).unwrap_or(""),
+            line_start: c.first_line as usize,
+            spans: c
+                .spans
+                .into_iter()
+                .map(|(r, i)| {
+                    let s = r.start.clamp(c.start, c.end);
+                    let e = r.end.clamp(s, c.end);
+                    (s - c.start..e - c.start, i)
+                })
+                .collect(),
+            column: c.column,
+        })
+        .collect();
+    if let Some(p) = pieces.iter().position(|p| p.spans.iter().any(|(_, i)| *i == 0)) {
+        let first = pieces.remove(p);
+        pieces.insert(0, first);
+    }
+    pieces
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -746,6 +870,73 @@ mod tests {
         let out = render_fmt(Format::Sarif);
         assert_eq!(out, render_fmt(Format::Sarif), "deterministic");
         insta::assert_snapshot!(out);
+    }
+
+    fn one_file(text: String) -> (SourceMap, FileId) {
+        let mut sources = SourceMap::new();
+        let a = sources.add(SourceFile::new("a.md".into(), PathBuf::from("/kb/a.md"), text, false));
+        (sources, a)
+    }
+
+    fn human_of(d: &Diagnostic, sources: &SourceMap) -> String {
+        let opts = RenderOptions { format: Format::Human, color: false, cwd: Path::new("/kb") };
+        render(std::slice::from_ref(d), sources, &opts)
+    }
+
+    #[test]
+    fn a_span_on_a_huge_line_is_cut_out_with_its_real_column() {
+        let text =
+            format!("# A\n\n{}[x](nope.md) 中文{}\n", "word ".repeat(200_000), " tail".repeat(200_000));
+        let at = text.find("nope.md").unwrap();
+        let (sources, a) = one_file(text);
+        let d = Diagnostic::new(Code::MissingFile, Span::new(a, at..at + 7), "file `nope.md` does not exist")
+            .with_label("no such file");
+        let out = human_of(&d, &sources);
+        assert!(out.contains(" --> a.md:3:1000005\n"), "{out}");
+        assert!(out.contains("[x](nope.md) 中文"), "{out}");
+        assert!(out.contains("^^^^^^^ no such file"), "{out}");
+        assert!(out.len() < 2_000, "the snippet is cut, not the whole line: {} bytes", out.len());
+        // Every other format counts the same column.
+        let opts = RenderOptions { format: Format::Json, color: false, cwd: Path::new("/kb") };
+        assert!(render(&[d], &sources, &opts).contains("\"line\":3,\"column\":1000005,"));
+    }
+
+    #[test]
+    fn spans_far_apart_get_snippets_of_their_own() {
+        let text = format!("<a name=\"x\"></a>\n{}<a name=\"x\"></a>\n", "filler line\n".repeat(50_000));
+        let second = text.rfind("x\"").unwrap();
+        let (sources, a) = one_file(text);
+        let d = Diagnostic::new(
+            Code::DuplicateAnchor,
+            Span::new(a, second..second + 1),
+            "anchor `#x` is defined more than once",
+        )
+        .with_label("defined again here")
+        .with_secondary(Span::new(a, 9..10), "first defined here");
+        let out = human_of(&d, &sources);
+        assert!(out.contains(" --> a.md:50002:10\n"), "{out}");
+        assert!(out.contains(" ::: a.md:1:10\n"), "{out}");
+        assert!(!out.contains("filler"), "{out}");
+        // Spans close together still share one snippet.
+        let (sources, a) = one_file("# A\n\n[x](a.md#b) [y](a.md#b)\n".into());
+        let d = Diagnostic::new(Code::MissingAnchor, Span::new(a, 11..12), "no anchor")
+            .with_secondary(Span::new(a, 25..26), "again");
+        let out = human_of(&d, &sources);
+        assert!(!out.contains(":::"), "{out}");
+    }
+
+    #[test]
+    fn a_span_over_a_huge_paragraph_shows_its_first_line() {
+        let text = format!(":::nope\n{}\n", "line of the paragraph\n".repeat(100_000));
+        let (sources, a) = one_file(text.clone());
+        let d = Diagnostic::new(
+            Code::UnknownExtension,
+            Span::new(a, 0..text.len() - 2),
+            "unknown DocFX extension `:::nope`",
+        );
+        let out = human_of(&d, &sources);
+        assert!(out.contains(" --> a.md:1:1\n"), "{out}");
+        assert!(out.len() < 2_000, "{} bytes", out.len());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::events::{self, Ev, EvKind, dest_span_in};
 use super::link::classify;
 use super::slug::Slugger;
 use super::{ParseInput, front_matter, html, procedure, troubleshoot};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Sink};
 use crate::model::*;
 use crate::source::{FileId, SourceMap, Span};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Tag};
@@ -13,13 +13,14 @@ pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, V
     let sources = input.sources;
     let src = sources.get(file);
     let fm = front_matter::parse(file, &src.text);
-    let mut diags = fm.diagnostics;
-    let stream = events::stream(sources, input.includes, file, fm.body_start);
-    diags.extend(stream.diagnostics);
+    let mut diags = Sink::new();
+    diags.extend(fm.diagnostics);
+    let mut stream = events::stream(sources, input.includes, file, fm.body_start);
+    diags.append(std::mem::take(&mut stream.diagnostics));
 
     let mut b = Builder::new(sources, &stream.events);
     b.run();
-    diags.append(&mut b.diags);
+    diags.append(std::mem::take(&mut b.diags));
 
     let meta = fm.meta;
     let rel_path = src.rel_path.clone();
@@ -71,7 +72,7 @@ pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, V
         alerts: b.alerts,
         references: stream.references.into_iter().collect(),
     };
-    (article, diags)
+    (article, diags.into_vec())
 }
 
 fn first_paragraph(preamble: &[Block], sections: &[Section]) -> Option<String> {
@@ -128,13 +129,14 @@ struct Builder<'a, 'e> {
     alerts: Vec<AlertRef>,
     tables: usize,
     slugger: Slugger,
-    /// The section whose heading was the last block, so an anchor-only paragraph can join it.
-    after_heading: Option<SectionId>,
+    /// The section whose heading was the last block, so an anchor-only paragraph can join it, and
+    /// the index in `anchors` of the heading's first anchor.
+    after_heading: Option<(SectionId, usize)>,
     /// How deep the builder is in nested blocks and inlines.
     depth: usize,
     /// Depths at which a container was flattened (past [`MAX_NESTING`]); its `End` is skipped there.
     flattened: Vec<usize>,
-    diags: Vec<Diagnostic>,
+    diags: Sink,
 }
 
 /// Nesting kept in the model. Deeper block quotes, lists and emphasis are flattened into their
@@ -160,7 +162,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             after_heading: None,
             depth: 0,
             flattened: Vec::new(),
-            diags: Vec::new(),
+            diags: Sink::new(),
         }
     }
 
@@ -186,7 +188,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             }
             let anchors_before = self.anchors.len();
             let Some(block) = self.block() else { continue };
-            if let Some(sid) = self.after_heading.take()
+            if let Some((sid, heading_anchors)) = self.after_heading.take()
                 && is_anchor_only(&block)
                 && self.anchors.len() > anchors_before
             {
@@ -195,10 +197,12 @@ impl<'a, 'e> Builder<'a, 'e> {
                 }
                 let new: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
                 let section = &mut self.sections[sid.0 as usize];
-                let has_explicit = section.anchors.iter().any(|id| {
-                    self.anchors
-                        .iter()
-                        .any(|a| &a.id == id && a.kind == AnchorKind::Explicit && a.section == Some(sid))
+                // Only anchors from the heading on can belong to this section: look there, not at
+                // every anchor of the article (that was quadratic in the number of headings).
+                let has_explicit = self.anchors[heading_anchors..].iter().any(|a| {
+                    a.kind == AnchorKind::Explicit
+                        && a.section == Some(sid)
+                        && section.anchors.contains(&a.id)
                 });
                 if !has_explicit {
                     section.id = new.first().cloned();
@@ -296,7 +300,7 @@ impl<'a, 'e> Builder<'a, 'e> {
         section.anchors = ids;
         section.heading = inlines;
         section.title = title;
-        self.after_heading = Some(sid);
+        self.after_heading = Some((sid, anchors_before));
     }
 
     fn add_anchor(&mut self, id: String, kind: AnchorKind, span: Span) {
@@ -461,7 +465,7 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// Skips a container's start past the nesting limit; its content joins the current level.
     fn flatten(&mut self, span: Span) {
-        if self.flattened.is_empty() && !self.diags.iter().any(|d| d.code == Code::NestingDepth) {
+        if self.flattened.is_empty() && !self.diags.has(Code::NestingDepth) {
             self.diags.push(
                 Diagnostic::new(
                     Code::NestingDepth,

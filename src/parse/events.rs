@@ -5,7 +5,7 @@
 //! event's span still points into the file it came from.
 
 use super::front_matter;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Sink};
 use crate::load::join_relative;
 use crate::model::IncludeRef;
 use crate::parse::link::percent_decode;
@@ -36,6 +36,8 @@ pub struct IncludeContext<'a> {
     pub by_path: &'a BTreeMap<String, FileId>,
     /// Lower-cased path → file, for the case-insensitive fallback.
     pub by_lower_path: &'a BTreeMap<String, FileId>,
+    /// Paths that exist but are not read (symbolic links, special files), to explain a missing include.
+    pub not_read: &'a BTreeMap<String, crate::load::NotRead>,
 }
 
 /// The expanded event stream of one article.
@@ -45,7 +47,7 @@ pub struct Stream<'a> {
     pub includes: Vec<IncludeRef>,
     /// Reference definitions (`[label]: dest`) of every file read, by label as written.
     pub references: BTreeMap<String, String>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Sink,
 }
 
 /// Builds the stream of `file`, body starting at `body_start`.
@@ -85,9 +87,10 @@ impl<'a> Expander<'a, '_> {
         let mut raw: Vec<(Event<'a>, Span)> = Vec::with_capacity(body.len() / 16);
         let defs: Vec<(String, String)> =
             iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string())).collect();
+        let has_nul = body.contains('\0');
         for (event, range) in TextMergeWithOffset::new(iter) {
             let span = Span::new(file, range.start + body_start..range.end + body_start);
-            raw.push((event, span));
+            raw.push((if has_nul { replace_nul(event) } else { event }, span));
         }
         self.out.references.extend(defs);
         for (range, label, link_type) in broken {
@@ -194,7 +197,8 @@ impl<'a> Expander<'a, '_> {
                     dest_span,
                     format!("include `{dest}` points outside the content root"),
                 )
-                .with_label("not read"),
+                .with_label("not read")
+                .with_note("kbc never reads files outside the content root"),
             );
             self.out.includes.push(IncludeRef { title, path, file: None, span });
             self.mark(index, span, inline);
@@ -205,14 +209,16 @@ impl<'a> Expander<'a, '_> {
         self.out.includes.push(IncludeRef { title, path: rel.clone(), file: target, span });
         self.mark(index, span, inline);
         let Some(target) = target else {
-            self.out.diagnostics.push(
-                Diagnostic::new(
-                    Code::MissingInclude,
-                    dest_span,
-                    format!("included file `{rel}` does not exist"),
-                )
-                .with_label("no such file"),
-            );
+            let mut d = Diagnostic::new(
+                Code::MissingInclude,
+                dest_span,
+                format!("included file `{rel}` does not exist"),
+            )
+            .with_label("no such file");
+            if let Some(why) = crate::load::why_not_read(self.ctx.not_read, &rel) {
+                d = d.with_note(why);
+            }
+            self.out.diagnostics.push(d);
             return false;
         };
         if let Some(pos) = self.stack.iter().position(|&f| f == target) {
@@ -281,6 +287,40 @@ fn undefined_reference(
             "add a definition such as `[{label}]: target.md`, or escape the brackets as `\\[{label}\\]`"
         ))
     })
+}
+
+/// CommonMark requires U+0000 to become U+FFFD, "for security reasons"; pulldown-cmark passes it
+/// through, and a NUL in a title or an attribute would reach every output. (`check` reports it.)
+fn replace_nul(event: Event<'_>) -> Event<'_> {
+    fn r(s: CowStr<'_>) -> CowStr<'_> {
+        if s.contains('\0') { CowStr::from(s.replace('\0', "\u{FFFD}")) } else { s }
+    }
+    match event {
+        Event::Text(s) => Event::Text(r(s)),
+        Event::Code(s) => Event::Code(r(s)),
+        Event::InlineMath(s) => Event::InlineMath(r(s)),
+        Event::DisplayMath(s) => Event::DisplayMath(r(s)),
+        Event::Html(s) => Event::Html(r(s)),
+        Event::InlineHtml(s) => Event::InlineHtml(r(s)),
+        Event::FootnoteReference(s) => Event::FootnoteReference(r(s)),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: r(dest_url), title: r(title), id: r(id) })
+        }
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image { link_type, dest_url: r(dest_url), title: r(title), id: r(id) })
+        }
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => Event::Start(Tag::Heading {
+            level,
+            id: id.map(r),
+            classes: classes.into_iter().map(r).collect(),
+            attrs: attrs.into_iter().map(|(k, v)| (r(k), v.map(r))).collect(),
+        }),
+        Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(info))) => {
+            Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(r(info))))
+        }
+        Event::Start(Tag::FootnoteDefinition(label)) => Event::Start(Tag::FootnoteDefinition(r(label))),
+        other => other,
+    }
 }
 
 /// Whether `text` contains `[!INCLUDE`, in any case.
@@ -420,6 +460,22 @@ pub fn dest_range(src: &str) -> Option<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_becomes_the_replacement_character() {
+        let (article, _, _) = crate::parse::parse_text(
+            "a.md",
+            "# A\0B {#x\0y}\n\n`c\0` [l\0](d\0.md \"t\0\")\n\n```p\0\nq\0\n```\n",
+        );
+        let text = article.full_text();
+        assert!(!text.contains('\0'), "{text:?}");
+        assert_eq!(article.title, "A\u{fffd}B");
+        assert_eq!(article.anchors[0].id, "x\u{fffd}y");
+        // A NUL ends a link destination, so this one is text; a link title keeps it.
+        assert!(article.links.is_empty());
+        let (article, _, _) = crate::parse::parse_text("a.md", "[l](d.md \"t\0\")\n");
+        assert_eq!(article.links[0].title.as_deref(), Some("t\u{fffd}"));
+    }
 
     #[test]
     fn finds_destinations() {

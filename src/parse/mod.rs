@@ -13,7 +13,7 @@ mod procedure;
 pub mod slug;
 mod troubleshoot;
 
-pub use builder::plain_text;
+pub use builder::{MAX_NESTING, plain_text};
 pub use events::{Ev, EvKind, IncludeContext, MAX_INCLUDE_DEPTH};
 
 use crate::diag::Diagnostic;
@@ -57,7 +57,8 @@ pub fn parse_text(rel_path: &str, text: &str) -> (Article, Vec<Diagnostic>, Sour
     ));
     let by_path = std::collections::BTreeMap::from([(rel_path.to_string(), file)]);
     let by_lower = std::collections::BTreeMap::from([(rel_path.to_lowercase(), file)]);
-    let includes = IncludeContext { by_path: &by_path, by_lower_path: &by_lower };
+    let not_read = std::collections::BTreeMap::new();
+    let includes = IncludeContext { by_path: &by_path, by_lower_path: &by_lower, not_read: &not_read };
     let input = ParseInput { sources: &sources, includes: &includes, default_locale: "en-US" };
     let (article, diags) = parse_article(&input, file);
     (article, diags, sources)
