@@ -69,8 +69,9 @@ pub fn publish<E>(
         return Ok(Err(e));
     }
     let had_old = dest.exists();
-    if had_old {
-        std::fs::rename(dest, &old).map_err(io_err(dest))?;
+    if had_old && let Err(error) = std::fs::rename(dest, &old) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(OutputError::Io { path: dest.to_path_buf(), error });
     }
     if let Err(error) = std::fs::rename(&tmp, dest) {
         // Put the previous build back.
@@ -109,5 +110,25 @@ mod tests {
         std::fs::write(foreign.join("precious.txt"), "x").unwrap();
         assert!(matches!(publish(&foreign, |_| Ok::<(), io::Error>(())), Err(OutputError::NotOurs(_))));
         assert!(foreign.join("precious.txt").exists());
+    }
+
+    #[test]
+    fn a_failed_swap_keeps_the_previous_output_and_leaves_no_temporary_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        publish(&dest, |p| std::fs::write(p.join("a.txt"), "1")).unwrap().unwrap();
+        // Moving the previous build aside fails when its parking place is taken by a non-empty folder.
+        let parking = dir.path().join(format!(".book.kbc-old-{}", std::process::id()));
+        std::fs::create_dir(&parking).unwrap();
+        std::fs::write(parking.join("x"), "taken").unwrap();
+        let r = publish(&dest, |p| std::fs::write(p.join("a.txt"), "2"));
+        assert!(matches!(r, Err(OutputError::Io { .. })), "{r:?}");
+        assert_eq!(std::fs::read_to_string(dest.join("a.txt")).unwrap(), "1");
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [parking.file_name().unwrap().to_string_lossy().into_owned(), "book".to_string()]);
     }
 }

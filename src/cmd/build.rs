@@ -79,6 +79,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
     let mut failed = false;
     if write && errors == 0 {
         let dest = book.config.build.build_dir.clone();
+        let existed = dest.exists();
         match kbc::output::publish(&dest, |out| kbc::render::write_all(&book, out)) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -87,6 +88,9 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
             }
             Err(e) => {
                 eprintln!("error: {e}");
+                if existed {
+                    eprintln!("note: `{}` is unchanged", dest.display());
+                }
                 failed = true;
             }
         }
