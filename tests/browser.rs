@@ -5,8 +5,8 @@
 //! `target/test-output/browser/`. Needs the `search` feature (on by default).
 #![cfg(feature = "search")]
 
-mod common;
-mod site;
+use crate::common;
+use crate::site;
 
 use headless_chrome::protocol::cdp::Emulation;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;

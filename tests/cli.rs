@@ -1,6 +1,6 @@
 //! The command line end to end: init, build, the build directory's safety rules, locales.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

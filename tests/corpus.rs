@@ -1,6 +1,6 @@
 //! The real dev corpus: every file parses, no text is lost, and builds are deterministic.
 
-mod common;
+use crate::common;
 
 use kbc::Book;
 use std::collections::HashSet;

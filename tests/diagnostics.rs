@@ -1,7 +1,7 @@
 //! Hand-made fixtures for every diagnostic code, with exact positions (through CRLF, a BOM and
 //! includes), and the command line's exit codes and output formats.
 
-mod common;
+use crate::common;
 
 use kbc::diag::Code;
 use std::path::PathBuf;

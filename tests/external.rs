@@ -1,7 +1,7 @@
 //! `kbc check --external` against an HTTP server on 127.0.0.1 that the tests start: no traffic
 //! leaves the machine.
 
-mod common;
+use crate::common;
 
 use kbc::Book;
 use kbc::diag::{Code, Severity};

@@ -6,7 +6,7 @@
 //! project forbids timing assertions): the big inputs are sized so that a quadratic path shows as a
 //! test that does not finish, and the times observed are in the closing notes of the issue.
 
-mod common;
+use crate::common;
 
 use kbc::Book;
 use kbc::diag::{Code, MAX_PER_FILE_AND_CODE};

@@ -2,8 +2,8 @@
 //! `href`/`src` lands on a built file, every `#fragment` on an id), anchors, sanitizing, themes,
 //! determinism and size.
 
-mod common;
-mod site;
+use crate::common;
+use crate::site;
 
 use kbc::Book;
 use std::collections::{BTreeMap, HashSet};

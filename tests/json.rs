@@ -2,7 +2,7 @@
 //! the seed's output is reviewed by hand (snapshots), a chatbot answers from the published files
 //! alone, and chunks keep their promises over the whole dev corpus.
 
-mod common;
+use crate::common;
 
 use kbc::Book;
 use kbc::model::{ArticleId, Block};

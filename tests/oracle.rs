@@ -4,7 +4,7 @@
 //! Every disagreement is listed, with the reason, in `tests/oracle-disagreements.tsv`. The test fails
 //! when a disagreement appears that is not listed (kbc or the oracle changed) or a listed one is gone.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

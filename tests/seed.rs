@@ -1,6 +1,6 @@
 //! The reference article: its model, reviewed by hand against the article.
 
-mod common;
+use crate::common;
 
 use kbc::Book;
 use kbc::model::{Article, Block, EntryKind, Step};

@@ -1,0 +1,17 @@
+//! kbc's integration tests, one test binary: each module below was its own binary once, but every binary
+//! links kbc and its dependencies again (about 200 MB each in a debug build), which filled CI's disk.
+
+mod common;
+mod site;
+
+mod browser;
+mod cli;
+mod corpus;
+mod diagnostics;
+mod external;
+mod hostile;
+mod html;
+mod json;
+mod oracle;
+mod robustness;
+mod seed;
