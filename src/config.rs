@@ -109,6 +109,20 @@ pub struct OutputConfig {
     pub checklist: ChecklistConfig,
 }
 
+/// Whether an `<iframe>` may show `url`: an `https:` (or `http:`, or protocol-relative) URL on one of
+/// `hosts` (lower case). The checks warn and the sanitizer removes by this one rule.
+pub fn iframe_allowed(hosts: &[String], url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .or_else(|| url.strip_prefix("//"));
+    let Some(rest) = rest else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+    hosts.contains(&host)
+}
+
 /// `[output.html]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HtmlConfig {
@@ -334,7 +348,7 @@ struct RawOutput {
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 struct RawHtml {
     enable: Option<bool>,
-    theme: Option<String>,
+    theme: Option<Spanned<String>>,
     site_url: Option<Spanned<String>>,
     search: Option<bool>,
     iframe_hosts: Option<Vec<Spanned<String>>>,
@@ -520,10 +534,20 @@ impl Config {
         };
         let html = HtmlConfig {
             enable: raw_html.enable.unwrap_or(defaults.enable),
-            theme: raw_html.theme.map(|t| {
-                let t = root.join(t);
-                absolute(&t).unwrap_or(t)
-            }),
+            theme: match raw_html.theme {
+                Some(t) => {
+                    let path = root.join(t.get_ref());
+                    // A typo here would silently build with the default theme.
+                    if !path.is_dir() {
+                        return Err(err(
+                            t.span(),
+                            format!("theme folder `{}` does not exist", path.display()),
+                        ));
+                    }
+                    Some(absolute(&path).unwrap_or(path))
+                }
+                None => None,
+            },
             site_url,
             search: raw_html.search.unwrap_or(defaults.search),
             iframe_hosts,
@@ -803,6 +827,7 @@ mod tests {
     fn full_book_toml() {
         let dir = root();
         std::fs::create_dir(dir.path().join("docs")).unwrap();
+        std::fs::create_dir(dir.path().join("theme")).unwrap();
         let text = r#"
 [book]
 title = "Contoso Support"

@@ -465,6 +465,40 @@ fn a_book_toml_with_unknown_keys_is_refused_with_its_position() {
     }
 }
 
+#[test]
+fn a_theme_folder_that_does_not_exist_is_refused_with_its_position() {
+    let toml = "[book]\ntitle = \"T\"\n\n[output.html]\ntheme = \"themes/mine\"\n";
+    let dir = common::fixture(&[("book.toml", toml), ("content/a.md", "# A\n")]);
+    let out = kbc(&["build", dir.path().to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("book.toml:5:9") && err.contains("does not exist"), "{err}");
+    assert!(!dir.path().join("book").exists(), "nothing is written");
+}
+
+#[test]
+fn a_theme_template_that_never_ends_fails_the_build_and_keeps_the_previous_site() {
+    let (dir, before) = built();
+    let d = dir.path().to_str().expect("utf-8 path");
+    std::fs::write(dir.path().join("book.toml"), "[book]\nsrc = \".\"\n\n[output.html]\ntheme = \"theme\"\n")
+        .expect("write");
+    std::fs::create_dir(dir.path().join("theme")).expect("mkdir");
+    // Endless in effect (10^12 iterations), and endless recursion: fuel and the recursion limit stop both.
+    for template in [
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}x\
+         {% endfor %}{% endfor %}{% endfor %}",
+        "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+    ] {
+        std::fs::write(dir.path().join("theme/article.html"), template).expect("write");
+        let out = kbc(&["build", d]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("theme/article.html:1:"), "names the template: {err}");
+        assert!(err.contains("book` is unchanged"), "{err}");
+        assert_eq!(tree(&dir.path().join("book")), before);
+    }
+}
+
 /// Every file under `dir`, by relative path, with its bytes.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
