@@ -36,7 +36,13 @@ impl Book {
         let resolution = resolve::resolve(&mut articles, &navs, &content, config.check.absolute_links);
         diagnostics.extend(resolution.diagnostics.iter().cloned());
 
-        diagnostics.extend(check::check(&articles, &navs, &resolution, &content));
+        diagnostics.extend(check::check(
+            &articles,
+            &navs,
+            &resolution,
+            &content,
+            &config.output.html.iframe_hosts,
+        ));
         let diagnostics = check::finalize(diagnostics, &config.check);
         Ok(Book { config, content, articles, navs, resolution, diagnostics })
     }

@@ -4,7 +4,7 @@
 use crate::config::{CheckConfig, Level};
 use crate::diag::{self, Code, Diagnostic, Severity, Sink};
 use crate::load::Content;
-use crate::model::{Anchor, Article};
+use crate::model::{Anchor, Article, LinkRole};
 use crate::nav::Nav;
 use crate::resolve::{Resolution, Resolved};
 use crate::source::Span;
@@ -16,10 +16,12 @@ pub fn check(
     navs: &[Nav],
     resolution: &Resolution,
     content: &Content,
+    iframe_hosts: &[String],
 ) -> Vec<Diagnostic> {
     let mut out = Sink::new();
     for article in articles {
         duplicate_anchors(article, &mut out);
+        frames(article, iframe_hosts, &mut out);
     }
     duplicate_assetids(articles, &mut out);
     orphans(articles, navs, resolution, &mut out);
@@ -56,6 +58,37 @@ fn duplicate_anchors(article: &Article, out: &mut Sink) {
                 .with_note("links to it go to the first definition"),
             );
         }
+    }
+}
+
+/// An `<iframe>` from a host the configuration does not list is removed from the page.
+fn frames(article: &Article, hosts: &[String], out: &mut Sink) {
+    for link in article.links.iter().filter(|l| l.role == LinkRole::HtmlFrame) {
+        let url = link.dest.trim();
+        if crate::config::iframe_allowed(hosts, url) {
+            continue;
+        }
+        let host = url
+            .split_once("//")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+            .filter(|h| !h.is_empty());
+        let help = match host {
+            Some(host) => format!(
+                "to embed pages from `{host}`, add it to `iframe-hosts` under `[output.html]` in book.toml"
+            ),
+            None => {
+                "only http(s) pages on the hosts of `[output.html] iframe-hosts` are embedded".to_string()
+            }
+        };
+        out.push(
+            Diagnostic::new(
+                Code::UnsafeHtml,
+                link.dest_span,
+                "`<iframe>` is removed from the page: its host is not allowed",
+            )
+            .with_label("not in `iframe-hosts`")
+            .with_help(help),
+        );
     }
 }
 

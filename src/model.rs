@@ -507,8 +507,10 @@ pub enum LinkRole {
     Include,
     /// An `href` in raw HTML.
     HtmlLink,
-    /// A `src` in raw HTML.
+    /// A `src` in raw HTML (`img`, `video`, `audio`, `source`).
     HtmlImage,
+    /// The `src` of a raw HTML `<iframe>`: an embedded page, kept only from `iframe-hosts`.
+    HtmlFrame,
 }
 
 /// A link, image or include of an article, in document order.

@@ -113,6 +113,10 @@ codes! {
     LinkOutsideRoot = "link-outside-root", Error;
     /// A link uses a `javascript:`, `vbscript:` or `data:` URL.
     UnsafeUrl = "unsafe-url", Error;
+    /// Raw HTML that the sanitizer removes from the page: a `<script>`, `<style>` or another active
+    /// element (`object`, `embed`, `form`, `base`, `meta`, ...), an `on*=` event handler, or an `<iframe>`
+    /// from a host that `[output.html] iframe-hosts` does not list.
+    UnsafeHtml = "unsafe-html", Warning;
     /// A site-absolute `/path` link that does not exist in the content root (with `[check] absolute-links = "error"`).
     MissingAbsolute = "missing-absolute", Error;
     /// No navigation file or link reaches this article.

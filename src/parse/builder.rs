@@ -781,6 +781,42 @@ impl<'a, 'e> Builder<'a, 'e> {
         self.scan_html_pieces(h, &[(0, h.len(), span)]);
     }
 
+    /// Warns about a start tag that the page's sanitizer removes for safety, or strips a handler from.
+    /// Harmless tags it drops (`font`, `center`'s kin) are not worth a warning; `<iframe>` hosts are
+    /// checked later, against the configuration.
+    fn unsafe_html(&mut self, tag: &html::Tag, span: Span) {
+        if ACTIVE_ELEMENTS.contains(&tag.name.as_str()) {
+            let what = if matches!(tag.name.as_str(), "script" | "style") { " with its content" } else { "" };
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnsafeHtml,
+                    span,
+                    format!("`<{}>` is removed from the page{what}", tag.name),
+                )
+                .with_label("removed")
+                .with_note("raw HTML passes an allowlist: pages never run or load what content embeds"),
+            );
+        }
+        let handlers: Vec<&str> = tag
+            .attrs
+            .iter()
+            .map(|a| a.name.as_str())
+            .filter(|n| n.strip_prefix("on").is_some_and(|event| EVENTS.binary_search(&event).is_ok()))
+            .collect();
+        if !handlers.is_empty() {
+            let list = handlers.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnsafeHtml,
+                    span,
+                    format!("event handler {list} on `<{}>` is removed from the page", tag.name),
+                )
+                .with_label("removed")
+                .with_note("raw HTML passes an allowlist: event handlers never reach a page"),
+            );
+        }
+    }
+
     /// Finds anchors (`<a name>`, `id=`) and links (`href`, `src`) in HTML assembled from pieces,
     /// each `(offset in html, length, span of the piece in its file)`.
     fn scan_html_pieces(&mut self, html: &str, pieces: &[(usize, usize, Span)]) {
@@ -802,6 +838,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             if tag.closing {
                 continue;
             }
+            self.unsafe_html(&tag, locate(&tag.range));
             let is_a = tag.name == "a";
             for attr in &tag.attrs {
                 let (Some(value), Some(range)) = (&attr.value, &attr.value_range) else { continue };
@@ -814,8 +851,11 @@ impl<'a, 'e> Builder<'a, 'e> {
                     "href" if is_a || tag.name == "area" => {
                         self.push_link(LinkRole::HtmlLink, value, None, span, span);
                     }
-                    "src" if matches!(tag.name.as_str(), "img" | "video" | "audio" | "source" | "iframe") => {
+                    "src" if matches!(tag.name.as_str(), "img" | "video" | "audio" | "source") => {
                         self.push_link(LinkRole::HtmlImage, value, None, span, span);
+                    }
+                    "src" if tag.name == "iframe" => {
+                        self.push_link(LinkRole::HtmlFrame, value, None, span, span);
                     }
                     _ => {}
                 }
@@ -823,6 +863,139 @@ impl<'a, 'e> Builder<'a, 'e> {
         }
     }
 }
+
+/// Elements that run script, load or submit something, or change how the page behaves. The
+/// sanitizer removes them; `script` and `style` go with their content.
+const ACTIVE_ELEMENTS: &[&str] =
+    &["script", "style", "object", "embed", "applet", "form", "base", "meta", "link", "frame", "frameset"];
+
+/// DOM event names (HTML's global event handlers and the common legacy ones), sorted: `on` + one of
+/// these is a handler. Any other `on…` attribute is not (`<enumeration value from one end>` is prose).
+const EVENTS: &[&str] = &[
+    "abort",
+    "afterprint",
+    "animationend",
+    "animationiteration",
+    "animationstart",
+    "auxclick",
+    "beforeinput",
+    "beforematch",
+    "beforeprint",
+    "beforetoggle",
+    "beforeunload",
+    "blur",
+    "cancel",
+    "canplay",
+    "canplaythrough",
+    "change",
+    "click",
+    "close",
+    "contextlost",
+    "contextmenu",
+    "contextrestored",
+    "copy",
+    "cuechange",
+    "cut",
+    "dblclick",
+    "drag",
+    "dragend",
+    "dragenter",
+    "dragleave",
+    "dragover",
+    "dragstart",
+    "drop",
+    "durationchange",
+    "emptied",
+    "ended",
+    "error",
+    "focus",
+    "focusin",
+    "focusout",
+    "formdata",
+    "fullscreenchange",
+    "fullscreenerror",
+    "gotpointercapture",
+    "hashchange",
+    "input",
+    "invalid",
+    "keydown",
+    "keypress",
+    "keyup",
+    "languagechange",
+    "load",
+    "loadeddata",
+    "loadedmetadata",
+    "loadend",
+    "loadstart",
+    "lostpointercapture",
+    "message",
+    "messageerror",
+    "mousedown",
+    "mouseenter",
+    "mouseleave",
+    "mousemove",
+    "mouseout",
+    "mouseover",
+    "mouseup",
+    "mousewheel",
+    "offline",
+    "online",
+    "pagehide",
+    "pagereveal",
+    "pageshow",
+    "pageswap",
+    "paste",
+    "pause",
+    "play",
+    "playing",
+    "pointercancel",
+    "pointerdown",
+    "pointerenter",
+    "pointerleave",
+    "pointermove",
+    "pointerout",
+    "pointerover",
+    "pointerrawupdate",
+    "pointerup",
+    "popstate",
+    "progress",
+    "ratechange",
+    "rejectionhandled",
+    "reset",
+    "resize",
+    "scroll",
+    "scrollend",
+    "securitypolicyviolation",
+    "seeked",
+    "seeking",
+    "select",
+    "selectionchange",
+    "selectstart",
+    "slotchange",
+    "stalled",
+    "storage",
+    "submit",
+    "suspend",
+    "timeupdate",
+    "toggle",
+    "touchcancel",
+    "touchend",
+    "touchmove",
+    "touchstart",
+    "transitioncancel",
+    "transitionend",
+    "transitionrun",
+    "transitionstart",
+    "unhandledrejection",
+    "unload",
+    "volumechange",
+    "waiting",
+    "webkitanimationend",
+    "webkitanimationiteration",
+    "webkitanimationstart",
+    "webkittransitionend",
+    "wheel",
+];
 
 /// `:::no-loc text="Teams":::` → `Teams`.
 fn no_loc(text: &str) -> String {
@@ -1015,5 +1188,48 @@ mod tests {
         assert_eq!(docfx_marker("[link]"), None);
         assert_eq!(no_loc("使用 :::no-loc text=\"Teams\"::: 的"), "使用 Teams 的");
         assert_eq!(no_loc(":::no-loc text"), ":::no-loc text");
+    }
+
+    #[test]
+    fn event_names_are_sorted_for_binary_search() {
+        assert!(EVENTS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// `line:column message` of every `unsafe-html` warning.
+    fn unsafe_html(text: &str) -> Vec<String> {
+        let (_, diags, sources) = crate::parse::parse_text("a.md", text);
+        diags
+            .iter()
+            .filter(|d| d.code == Code::UnsafeHtml)
+            .map(|d| match d.span {
+                Some(span) => {
+                    let lc = sources.line_col(span);
+                    format!("{}:{} {}", lc.line, lc.col, d.message)
+                }
+                None => d.message.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn active_elements_and_handlers_are_reported_where_they_are() {
+        let text = "# T\n\ntext <b onclick=\"x()\">b</b> and <img src=\"a.png\" onerror=alert(1) ONLOAD=y>\n\n\
+                    <script>alert(1)</script>\n\n> <object data=\"x.swf\"></object>\n";
+        assert_eq!(
+            unsafe_html(text),
+            [
+                "3:6 event handler `onclick` on `<b>` is removed from the page",
+                "3:33 event handler `onerror`, `onload` on `<img>` is removed from the page",
+                "5:1 `<script>` is removed from the page with its content",
+                "7:3 `<object>` is removed from the page",
+            ]
+        );
+    }
+
+    #[test]
+    fn prose_in_angle_brackets_and_safe_html_are_not_reported() {
+        let text = "# T\n\n_<enumeration value from one end point>_ <a name=\"x\" onion=\"1\"></a> <kbd>Ctrl</kbd>\n\n\
+                    `<script>` in code\n\n    <script>indented code</script>\n";
+        assert_eq!(unsafe_html(text), Vec::<String>::new());
     }
 }

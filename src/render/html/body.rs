@@ -64,7 +64,7 @@ pub fn render(book: &Book, id: ArticleId, sanitizer: &Sanitizer, strings: &Strin
     let article = &book.articles[id.0 as usize];
     let mut raw_links: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, l) in article.links.iter().enumerate() {
-        if matches!(l.role, LinkRole::HtmlLink | LinkRole::HtmlImage) {
+        if matches!(l.role, LinkRole::HtmlLink | LinkRole::HtmlImage | LinkRole::HtmlFrame) {
             raw_links.entry(l.dest.as_str()).or_default().push(i);
         }
     }

@@ -144,18 +144,7 @@ impl Sanitizer {
     }
 }
 
-/// Whether `url` is an `https:` (or `http:`, or protocol-relative) URL on one of `hosts`.
-pub fn iframe_allowed(hosts: &[String], url: &str) -> bool {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .or_else(|| url.strip_prefix("//"));
-    let Some(rest) = rest else { return false };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
-    let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
-    hosts.contains(&host)
-}
+pub use crate::config::iframe_allowed;
 
 /// Escapes text for HTML content and for quoted attribute values.
 pub fn escape(s: &str) -> Cow<'_, str> {

@@ -246,6 +246,7 @@ fn role_name(role: model::LinkRole) -> &'static str {
         model::LinkRole::Include => "include",
         model::LinkRole::HtmlLink => "html-link",
         model::LinkRole::HtmlImage => "html-image",
+        model::LinkRole::HtmlFrame => "html-frame",
     }
 }
 

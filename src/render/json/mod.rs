@@ -51,7 +51,7 @@ use std::path::Path;
 pub const API_README: &str = include_str!("README.md");
 
 /// `MAJOR.MINOR` of the contract written by this version of kbc.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 /// Where the schemas' `$id`s live; the major version is part of the path.
 pub const SCHEMA_BASE: &str = "https://kbc.dev/schemas/v1/";
 /// Folder of the API files in the build directory.
@@ -80,7 +80,8 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
             "description".into(),
             serde_json::Value::String(format!(
                 "{description} Contract version {SCHEMA_VERSION}. Minor versions only add optional \
-                 fields; consumers must ignore fields they do not know."
+                 fields and new values of documented value lists; consumers must ignore fields they do \
+                 not know and skip values they do not know."
             )),
         );
         schema.to_value()

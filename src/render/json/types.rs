@@ -330,7 +330,7 @@ pub enum LinkKind {
 /// A link, image or include.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Link {
-    /// `link`, `image`, `include`, `html-link` or `html-image`.
+    /// `link`, `image`, `include`, `html-link`, `html-image` or `html-frame` (an `<iframe>`'s `src`).
     pub role: String,
     pub kind: LinkKind,
     /// The destination as written in the source.
