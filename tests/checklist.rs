@@ -83,17 +83,20 @@ fn topics_and_switch_select_articles() {
 #[test]
 fn every_dev_corpus_article() {
     let mut summary = Vec::new();
+    // Under target/, kept for a look at real articles' sheets.
+    let out = site::test_output("checklist-corpus");
     for root in common::corpus_roots() {
         let book = common::book(&root);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let stats = checklist::write(&book, dir.path()).unwrap_or_else(|e| panic!("{}: {e}", root.display()));
-        let index = std::fs::read_to_string(dir.path().join(urls::CHECKLIST_INDEX)).expect("index");
+        let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = out.join(&name);
+        let stats = checklist::write(&book, &dir).unwrap_or_else(|e| panic!("{}: {e}", root.display()));
+        let index = std::fs::read_to_string(dir.join(urls::CHECKLIST_INDEX)).expect("index");
         let (mut count, mut items) = (0, 0);
         for (i, a) in book.articles.iter().enumerate() {
             let expected = !a.troubleshooting.is_empty() || !a.procedures.is_empty();
             assert_eq!(kbc::render::has_checklist(&book, a), expected, "{}", a.rel_path);
-            let html_path = dir.path().join(urls::checklist_path(a));
-            let md_path = dir.path().join(urls::checklist_markdown_path(a));
+            let html_path = dir.join(urls::checklist_path(a));
+            let md_path = dir.join(urls::checklist_markdown_path(a));
             if !expected {
                 assert!(!html_path.exists(), "{}", a.rel_path);
                 continue;
@@ -124,11 +127,7 @@ fn every_dev_corpus_article() {
             items += n;
         }
         assert_eq!((stats.checklists, stats.items), (count, items), "{}", root.display());
-        summary.push(format!(
-            "{}: {} articles, {count} checklists, {items} items",
-            root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            book.articles.len()
-        ));
+        summary.push(format!("{name}: {} articles, {count} checklists, {items} items", book.articles.len()));
     }
     eprintln!("{}", summary.join("\n"));
 }
@@ -339,4 +338,83 @@ fn seed_prints_on_a4_and_letter() {
         ));
     }
     eprintln!("{}", report.join("\n"));
+}
+
+/// The rules on a small knowledge base: symptoms, a procedure in another article, alerts, links of
+/// every kind, an escalation section in English, the site URL in the header and its QR code.
+#[test]
+fn fixture_rules() {
+    let dir = common::fixture(&[
+        (
+            "book.toml",
+            "[book]\ntitle = \"Contoso KB\"\nlanguage = \"en-US\"\nsrc = \"src\"\n[output.html]\nsite-url = \"https://kb.contoso.com/\"\n\
+             [output.checklist]\npaper = \"letter\"\n",
+        ),
+        (
+            "src/fix-printing.md",
+            "---\nms.topic: troubleshooting\nms.date: 2024-02-03\n---\n# Fix printing\n\n\
+             | Symptom | Cause | Resolution |\n|---|---|---|\n\
+             | Nothing prints | The spooler stopped | [Restart the spooler](#restart-the-spooler) |\n\
+             | Nothing prints | No driver | [Install the driver](drivers.md#install) |\n\
+             | Pages are blank | Toner is empty | Replace the toner; mail <help@contoso.com> |\n\n\
+             ## Restart the spooler\n\n> [!WARNING]\n> Save open documents first.\n\n\
+             1. Open **Services**.\n\n   > [!NOTE]\n   > Services is also in Computer Management.\n   >\n   > A second paragraph that paper does not need.\n\n\
+             2. Restart *Print Spooler*, see [the driver section](#background) and [Background](#background).\n   1. Wait.\n   2. Print a [test page](https://www.contoso.com/support/printing/test-page-guide/2024/windows).\n\n\
+             ## Background\n\nPrinters are hard.\n\n\
+             ## Clean the rollers\n\n1. Turn the printer off.\n2. Wipe the rollers, as in [step one](#restart-the-spooler).\n\n\
+             ## Still need help?\n\n1. Note the printer model.\n2. Call the help desk.\n",
+        ),
+        ("src/drivers.md", "# Drivers\n\n## Install\n\n1. Download.\n2. Run the installer.\n"),
+    ]);
+    let book = common::book(dir.path());
+    let id = ArticleId(
+        book.articles.iter().position(|a| a.rel_path == "fix-printing.md").expect("article") as u32
+    );
+    let c = checklist::checklist(&book, id).expect("checklist");
+    let md = checklist::to_markdown(&book, &c);
+    let titles: Vec<&str> = c.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["By symptom", "Clean the rollers", "Still need help?"], "{md}");
+    // 3 symptom rows, 2 + 2 spooler steps inlined under the first; 2 roller steps; 2 escalation steps.
+    assert_eq!(c.item_count(), 3 + 4 + 2 + 2, "{md}");
+    assert_eq!(md.matches("- [ ] ").count(), c.item_count());
+    for expected in [
+        "# Checklist: Fix printing",
+        "Contoso KB · Article date: 2024-02-03",
+        "<https://kb.contoso.com/fix-printing.html>",
+        "### Nothing prints",
+        "- [ ] **1.1** **The spooler stopped**",
+        "  → Restart the spooler",
+        "> [!WARNING]\n  > Save open documents first.",
+        "- [ ] **1.1.1** Open **Services**.",
+        "Services is also in Computer Management.",
+        // A link to a section that is not in the checklist names it, unless its text already does.
+        "the driver section (see “Background”) and Background.",
+        "    - [ ] **1.1.2.2** Print a test page (contoso.com/…/windows)[^1].",
+        // The procedure of another article is not inlined: its URL is a footnote.
+        "Install the driver[^2]",
+        "mail help@contoso.com",
+        "## 2 Clean the rollers",
+        "as in step one (see 1.1).",
+        "## 3 Escalation: Still need help?",
+        "- [ ] **3.2** Call the help desk.",
+        "[^1]: <https://www.contoso.com/support/printing/test-page-guide/2024/windows>",
+        "[^2]: <https://kb.contoso.com/drivers.html#install>",
+    ] {
+        assert!(md.contains(expected), "missing `{expected}` in:\n{md}");
+    }
+    assert!(!md.contains("A second paragraph"), "a NOTE keeps its first paragraph only:\n{md}");
+
+    let out = tempfile::tempdir().expect("tempdir");
+    checklist::write(&book, out.path()).expect("write");
+    let page = std::fs::read_to_string(out.path().join("checklists/fix-printing.html")).expect("page");
+    assert!(page.contains("@page { size: letter; }"));
+    assert!(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"cl-qr\""));
+    assert!(page.contains("<div class=\"cl-note cl-note-box cl-note-warning\">"));
+    assert_eq!(page.matches(MARK).count(), c.item_count());
+    // The drivers article has steps too; the index lists both.
+    let index = std::fs::read_to_string(out.path().join(urls::CHECKLIST_INDEX)).expect("index");
+    assert!(
+        index.contains("href=\"fix-printing.html\"") && index.contains("href=\"drivers.html\""),
+        "{index}"
+    );
 }

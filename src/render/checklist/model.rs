@@ -547,14 +547,12 @@ impl<'a> Builder<'a> {
                 if Some(*section) == self.inlining {
                     return;
                 }
+                let title = self.article.section(*section).title.trim();
                 let what = match self.refs.get(section) {
                     Some(n) => n.clone(),
-                    None => format!(
-                        "{}{}{}",
-                        s.open_quote,
-                        self.article.section(*section).title.trim(),
-                        s.close_quote
-                    ),
+                    // The link text already names the section: repeating it adds nothing.
+                    None if squeeze(shown) == squeeze(title) => return,
+                    None => format!("{}{title}{}", s.open_quote, s.close_quote),
                 };
                 out.push(Inline::Text {
                     text: format!("{}{}{what}{}", s.see_open, s.see, s.see_close),
@@ -598,6 +596,11 @@ impl<'a> Builder<'a> {
         };
         out.push(Inline::FootnoteRef { label: n.to_string(), span });
     }
+}
+
+/// Text without white space, for comparing a link's text with a title.
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn push_text(parts: &mut Vec<Part>, blocks: Vec<Block>) {
