@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the browser tests (tests/browser.rs) need: Debian's Chromium (driven over CDP, no
-# driver needed) and a small CJK font so screenshots of Chinese pages show text, not boxes.
+# driver needed), a small CJK font so screenshots of Chinese pages show text, not boxes, and
+# poppler-utils (pdftotext, pdftoppm) to read back the checklists Chromium prints to PDF.
 # Called by .ci/run; safe to run again (does nothing when everything is there).
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qiE 'noto sans cjk|wenquanyi|wqy' || need+=(fonts-wqy-microhei)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 
 if [ "${#need[@]}" -eq 0 ]; then
   echo "browser-deps: $(chromium --version 2>/dev/null || echo chromium) already installed"

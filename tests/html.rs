@@ -59,8 +59,8 @@ fn seed_page() {
         "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\",\"@type\":\"TechArticle\""
     ));
     assert!(html.contains(&format!("<link rel=\"alternate\" type=\"text/markdown\" href=\"{SEED}.md\">")));
-    // No checklist renderer yet, so no page links to a checklist.
-    assert!(!html.contains("checklists/"));
+    // The seed has troubleshooting rows and steps: its page links to its printable checklist.
+    assert!(html.contains(&format!("<a href=\"checklists/{SEED}.html\">")));
     // The error entry of the troubleshooting table has its own anchor, titled for search.
     assert!(html.contains("<tr id=\"entry-2-1\" data-pagefind-title=\"找不到登录地址\">"));
     // Alerts are labelled; procedures are numbered steps.

@@ -5,6 +5,7 @@ mod common;
 mod site;
 
 mod browser;
+mod checklist;
 mod cli;
 mod corpus;
 mod diagnostics;

@@ -3,6 +3,7 @@
 //! Each output format is one module with one entry point, `write(book, out)`, called by
 //! [`write_all`] in a fixed order. Paths and URLs come from [`urls`] only.
 
+pub mod checklist;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -42,10 +43,10 @@ pub fn write_file(out: &Path, rel: &str, text: impl AsRef<[u8]>) -> Result<(), R
     std::fs::write(&path, text).map_err(|e| RenderError::io(&path, e))
 }
 
-/// Whether an article gets a printable checklist page that other pages may link to. No checklist
-/// renderer exists yet, so none does: a page must never link to a file the build does not write.
-pub fn has_checklist(_article: &crate::model::Article) -> bool {
-    false
+/// Whether an article gets a printable checklist page that other pages may link to: the rule
+/// [`checklist::write`] follows, so a page never links to a file the build does not write.
+pub fn has_checklist(book: &Book, article: &crate::model::Article) -> bool {
+    checklist::applies(book, article)
 }
 
 /// Every enabled output, into `out` (a fresh folder that [`crate::output::publish`] swaps in).
@@ -53,5 +54,6 @@ pub fn write_all(book: &Book, out: &Path) -> Result<(), RenderError> {
     model::write(book, out)?;
     html::write(book, out)?;
     json::write(book, out)?;
+    checklist::write(book, out)?;
     Ok(())
 }

@@ -199,6 +199,14 @@ pub fn checklist_path(article: &Article) -> String {
     format!("checklists/{}", page_path(article, "html"))
 }
 
+/// The Markdown task list of an article's checklist: `checklists/<content path>.md`.
+pub fn checklist_markdown_path(article: &Article) -> String {
+    format!("checklists/{}", page_path(article, "md"))
+}
+
+/// The list of every checklist.
+pub const CHECKLIST_INDEX: &str = "checklists/index.html";
+
 /// The id of a troubleshooting entry's table row (`entry-2-1`: second table, first body row), so
 /// search results and other outputs can point at one error message.
 pub fn entry_anchor(entry: &TroubleshootingEntry) -> String {

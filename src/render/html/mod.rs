@@ -261,7 +261,7 @@ impl SiteCtx<'_> {
                 l
             })
             .collect();
-        let has_checklist = super::has_checklist(article);
+        let has_checklist = super::has_checklist(self.book, article);
         let vars = ArticleVars {
             title: &article.title,
             lang: &article.locale,

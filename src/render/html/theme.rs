@@ -21,6 +21,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("article.html", include_str!("../../../themes/default/article.html")),
     ("index.html", include_str!("../../../themes/default/index.html")),
     ("404.html", include_str!("../../../themes/default/404.html")),
+    ("checklist.html", include_str!("../../../themes/default/checklist.html")),
+    ("checklist-index.html", include_str!("../../../themes/default/checklist-index.html")),
     ("partials/head.html", include_str!("../../../themes/default/partials/head.html")),
     ("partials/header.html", include_str!("../../../themes/default/partials/header.html")),
     ("partials/sidebar.html", include_str!("../../../themes/default/partials/sidebar.html")),
@@ -31,6 +33,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
 pub const DEFAULT_STATIC: &[(&str, &str)] = &[
     ("kbc.css", include_str!("../../../themes/default/static/kbc.css")),
     ("kbc.js", include_str!("../../../themes/default/static/kbc.js")),
+    ("checklist.css", include_str!("../../../themes/default/static/checklist.css")),
 ];
 
 /// Every file of the default theme with its path inside the theme folder (for `kbc init --theme`).

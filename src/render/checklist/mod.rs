@@ -1,0 +1,177 @@
+//! Printable troubleshooting checklists: for every article with troubleshooting rows or numbered
+//! steps, `checklists/<page>.html` (print-ready, A4 or Letter) and `checklists/<page>.md` (a GitHub
+//! task list), plus `checklists/index.html`.
+//!
+//! - [`model`]: the checklist built from the article model, numbered, links rewritten for paper.
+//! - [`markdown`]: the task list, through the Markdown twin's renderer.
+//! - [`html`]: the page body; the theme's `checklist.html` and `checklist.css` do the rest.
+//! - [`qr`]: the QR code of the article's published URL, inline SVG.
+
+pub mod html;
+pub mod markdown;
+pub mod model;
+pub mod qr;
+pub mod strings;
+
+use super::{RenderError, urls, write_file};
+use crate::Book;
+use crate::config::Paper;
+use crate::model::{Article, ArticleId};
+use crate::render::html::theme::Theme;
+use crate::render::markdown::{Links, Markdown};
+use minijinja::Value;
+use serde::Serialize;
+use sha2::Digest;
+use std::path::Path;
+
+/// Whether `article` gets a checklist: the output is on, its `ms.topic` is selected (or no topics
+/// are), and it has troubleshooting rows or numbered steps to tick off.
+pub fn applies(book: &Book, article: &Article) -> bool {
+    let cfg = &book.config.output.checklist;
+    let topic_ok = cfg.topics.is_empty()
+        || article
+            .meta
+            .topic
+            .as_deref()
+            .is_some_and(|t| cfg.topics.iter().any(|x| x.eq_ignore_ascii_case(t.trim())));
+    cfg.enable && topic_ok && (!article.troubleshooting.is_empty() || !article.procedures.is_empty())
+}
+
+/// The checklist of one article (for tests and other outputs).
+pub fn checklist(book: &Book, id: ArticleId) -> Option<model::Checklist> {
+    let article = book.articles.get(id.0 as usize)?;
+    let s = strings::for_lang(&article.locale);
+    // The same text the JSON hashes for `content_sha256`, so the printed version matches it.
+    let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
+    let digest = sha2::Sha256::digest(twin.as_bytes());
+    let version = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    model::build(book, id, s, version)
+}
+
+/// The Markdown task list of a checklist.
+pub fn to_markdown(book: &Book, c: &model::Checklist) -> String {
+    markdown::render(book, c, strings::for_lang(&c.lang))
+}
+
+/// What `write` produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub checklists: usize,
+    pub items: usize,
+}
+
+#[derive(Serialize)]
+struct SectionCtx {
+    number: usize,
+    kind: &'static str,
+    title: String,
+    html: Value,
+}
+
+#[derive(Serialize)]
+struct IndexEntry {
+    title: String,
+    html: String,
+    markdown: String,
+    items: usize,
+    lang: String,
+}
+
+/// Writes every checklist and the index into `out`.
+pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
+    let mut stats = Stats::default();
+    if !book.config.output.checklist.enable {
+        return Ok(stats);
+    }
+    let theme = Theme::load(book.config.output.html.theme.as_deref());
+    let css = theme
+        .static_files()?
+        .into_iter()
+        .find(|(n, _)| n == "checklist.css")
+        .map(|(_, b)| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let paper = match book.config.output.checklist.paper {
+        Paper::A4 => "A4",
+        Paper::Letter => "letter",
+    };
+    let mut index = Vec::new();
+    for (i, article) in book.articles.iter().enumerate() {
+        if !applies(book, article) {
+            continue;
+        }
+        let id = ArticleId(i as u32);
+        let Some(c) = checklist(book, id) else { continue };
+        let path = urls::checklist_path(article);
+        let md_path = urls::checklist_markdown_path(article);
+        write_file(out, &md_path, to_markdown(book, &c))?;
+        write_file(out, &path, page(book, &theme, &c, &css, paper, &path)?)?;
+        let items = c.item_count();
+        stats.checklists += 1;
+        stats.items += items;
+        index.push(IndexEntry {
+            title: c.title.clone(),
+            html: urls::relative_url(urls::CHECKLIST_INDEX, &path, None),
+            markdown: urls::relative_url(urls::CHECKLIST_INDEX, &md_path, None),
+            items,
+            lang: c.lang.clone(),
+        });
+    }
+    let lang = book.config.book.language.clone().unwrap_or_else(|| "en-US".to_string());
+    let s = strings::for_lang(&lang);
+    let ctx = minijinja::context! {
+        lang => lang,
+        t => Value::from_serialize(s),
+        kb_title => book.config.book.title.clone(),
+        css => Value::from_safe_string(css),
+        checklists => Value::from_serialize(&index),
+    };
+    write_file(out, urls::CHECKLIST_INDEX, theme.render("checklist-index.html", ctx)?)?;
+    Ok(stats)
+}
+
+fn page(
+    book: &Book,
+    theme: &Theme,
+    c: &model::Checklist,
+    css: &str,
+    paper: &str,
+    path: &str,
+) -> Result<String, RenderError> {
+    let s = strings::for_lang(&c.lang);
+    let article = &book.articles[c.article.0 as usize];
+    let sections: Vec<SectionCtx> = c
+        .sections
+        .iter()
+        .map(|sec| SectionCtx {
+            number: sec.number,
+            kind: html::kind_class(sec.kind),
+            title: sec.title.clone(),
+            html: Value::from_safe_string(html::section(&sec.parts, s)),
+        })
+        .collect();
+    let article_url = book
+        .config
+        .output
+        .html
+        .enable
+        .then(|| urls::relative_url(path, &urls::page_path(article, "html"), None));
+    let ctx = minijinja::context! {
+        lang => c.lang.clone(),
+        t => Value::from_serialize(s),
+        paper => paper,
+        css => Value::from_safe_string(css.to_string()),
+        title => c.title.clone(),
+        kb_title => c.kb_title.clone(),
+        date => c.date.clone(),
+        version => c.version.clone(),
+        url => c.url.clone(),
+        qr => qr::svg(&c.url, "26mm", s.qr).map(Value::from_safe_string),
+        sections => sections,
+        footnotes => Value::from_safe_string(html::footnotes(c)),
+        has_footnotes => !c.footnotes.is_empty(),
+        items => c.item_count(),
+        article_url => article_url,
+        index_url => urls::relative_url(path, urls::CHECKLIST_INDEX, None),
+    };
+    theme.render("checklist.html", ctx)
+}
