@@ -328,8 +328,15 @@ impl SiteCtx<'_> {
         struct HomeVars {
             groups: Vec<LinkVars>,
             count: usize,
+            /// The list of printable checklists, when any article has one.
+            checklists: Option<String>,
         }
-        let vars = HomeVars { groups: convert(here, &self.nav.roots), count: self.book.articles.len() };
+        let any_checklist = self.book.articles.iter().any(|a| super::has_checklist(self.book, a));
+        let vars = HomeVars {
+            groups: convert(here, &self.nav.roots),
+            count: self.book.articles.len(),
+            checklists: any_checklist.then(|| url_from(here, urls::CHECKLIST_INDEX)),
+        };
         let strings = strings::for_lang(&self.lang);
         self.render("index.html", self.site_vars(urls::root_prefix(here), false), strings, vars)
     }
