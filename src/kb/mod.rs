@@ -352,6 +352,11 @@ impl Kb {
         found.map(|i| (i, fragment))
     }
 
+    /// How many troubleshooting entries the lookup searches.
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Every article as a resource, in manifest order.
     pub fn resources(&self) -> impl Iterator<Item = &KbArticle> {
         self.articles.iter()
@@ -406,9 +411,7 @@ impl Kb {
             }
             return Ok(out);
         };
-        let Some(s) =
-            a.sections.iter().position(|s| s.id == wanted || s.anchors.iter().any(|x| *x == wanted))
-        else {
+        let Some(s) = a.sections.iter().position(|s| s.id == wanted || s.anchors.contains(&wanted)) else {
             let known: Vec<&str> = a.sections.iter().map(|s| s.id.as_str()).take(20).collect();
             return Err(QueryError(format!(
                 "article `{}` has no section `{wanted}`; its sections: {}",
