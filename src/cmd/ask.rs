@@ -43,13 +43,21 @@ pub fn run(ui: &Ui, text: &str, dir: &Path, site: Option<&Path>, json: bool, lim
         Ok(kb) => kb,
         Err(code) => return code,
     };
-    let out = match kb::lookup::lookup(&kb, text, None, limit) {
+    let mut out = match kb::lookup::lookup(&kb, text, None, limit) {
         Ok(out) => out,
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::Failure;
         }
     };
+    if !json {
+        // A person wants the answer, not its weak neighbours: after an exact match, only entries
+        // that extend it.
+        let best = out.results.first().map(|h| h.match_kind);
+        if best.is_some_and(|k| k <= kb::MatchKind::Normalized) {
+            out.results.retain(|h| h.match_kind <= kb::MatchKind::Prefix);
+        }
+    }
     let found = !out.results.is_empty();
     if json {
         match kbc::render::json::pretty(&out) {
@@ -104,13 +112,23 @@ pub fn checklist(out: &kb::LookupOutput, site: Option<&Path>) -> String {
             if let Some(r) = cause.pointer("/resolution/text").and_then(Value::as_str) {
                 let _ = writeln!(s, "   fix: {}", one_line(r));
             }
-            if let Some(p) = cause.pointer("/resolution/procedure") {
-                let _ = writeln!(s, "   steps ({}):", str_at(p, "/title"));
-                for proc in p.get("procedures").and_then(Value::as_array).into_iter().flatten() {
-                    for step in proc.get("steps").and_then(Value::as_array).into_iter().flatten() {
-                        let n = step.get("number").and_then(Value::as_u64).unwrap_or(0);
-                        let _ = writeln!(s, "     [ ] {n}. {}", one_line(str_at(step, "/text")));
-                    }
+            if let Some(p) = cause.pointer("/resolution/procedure").filter(|p| p.is_object()) {
+                let steps: Vec<&Value> = p
+                    .get("procedures")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|proc| proc.get("steps").and_then(Value::as_array).into_iter().flatten())
+                    .collect();
+                let title = str_at(p, "/title");
+                if steps.is_empty() {
+                    let _ = writeln!(s, "   see: {title}");
+                } else {
+                    let _ = writeln!(s, "   steps ({title}):");
+                }
+                for step in steps {
+                    let n = step.get("number").and_then(Value::as_u64).unwrap_or(0);
+                    let _ = writeln!(s, "     [ ] {n}. {}", one_line(str_at(step, "/text")));
                 }
                 let _ = writeln!(s, "   → {}", link(str_at(p, "/url"), site));
             }
