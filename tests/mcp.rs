@@ -2,6 +2,8 @@
 //! (JSON-RPC written here by hand, so the wire format itself is checked), the official Python SDK
 //! as a client nobody here wrote, and the lookup's hit rate on the dev corpus.
 
+#![cfg(feature = "mcp")]
+
 use crate::common;
 
 use kbc::kb::{self, Kb};
