@@ -93,7 +93,6 @@ struct SectionView {
 
 #[derive(Deserialize)]
 struct EntryView {
-    id: String,
     locale: String,
     kind: EntryKind,
     text: String,
@@ -210,15 +209,19 @@ impl Kb {
         let manifest_path = format!("{}/manifest.json", json::API_DIR);
         let manifest = parse(&manifest_path, &read(&manifest_path)?)?;
         let site_url = manifest.get("site_url").and_then(Value::as_str).map(str::to_string);
-        let local = |url: &str| site_path(site_url.as_deref(), url);
+        // A manifest URL names a file inside the build: never `..` out of it.
+        let local = |url: &str| {
+            let path = site_path(site_url.as_deref(), url);
+            (!path.split('/').any(|seg| seg == "..")).then_some(path)
+        };
         let list = manifest.get("articles").and_then(Value::as_array).cloned().unwrap_or_default();
         let mut articles = Vec::with_capacity(list.len());
         for (i, a) in list.iter().enumerate() {
-            let url = |key: &str| a.pointer(&format!("/urls/{key}")).and_then(Value::as_str).map(local);
+            let url = |key: &str| a.pointer(&format!("/urls/{key}")).and_then(Value::as_str).and_then(local);
             let (Some(json_path), Some(md_path)) = (url("json"), url("md")) else {
                 return Err(KbError {
                     path: dir.join(&manifest_path),
-                    message: format!("article {i} has no `urls.json` or `urls.md`"),
+                    message: format!("article {i} has no `urls.json` or `urls.md` inside the build"),
                 });
             };
             let value = parse(&json_path, &read(&json_path)?)?;
@@ -272,7 +275,6 @@ impl Kb {
             for e in &view.troubleshooting {
                 let ev: EntryView = serde_json::from_value(e.clone())
                     .map_err(|err| bad(format!("article `{}`: a troubleshooting entry: {err}", view.id)))?;
-                let _ = ev.id;
                 kb.entries.push(Entry {
                     value: e.clone(),
                     article: i,
@@ -301,9 +303,9 @@ impl Kb {
                 sections: view.sections,
             });
         }
-        for value in chunks {
+        for (n, value) in chunks.into_iter().enumerate() {
             let cv: ChunkView = serde_json::from_value(value.clone())
-                .map_err(|e| bad(format!("a chunk does not match the chunk schema: {e}")))?;
+                .map_err(|e| bad(format!("chunk {} does not match the chunk schema: {e}", n + 1)))?;
             let Some(&article) = by_id.get(&cv.article_id) else {
                 return Err(bad(format!(
                     "a chunk names article `{}`, which is not in the manifest",
@@ -573,6 +575,26 @@ mod tests {
         assert!(!locale_matches(Some("z"), "zh-CN"));
         assert!(!locale_matches(Some("en"), "zh-CN"));
         assert!(locale_matches(Some(" "), "zh-CN"));
+    }
+
+    #[test]
+    fn a_broken_site_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Kb::from_site(dir.path()).err().unwrap();
+        assert!(err.path.ends_with("api/v1/manifest.json"), "{err}");
+        let api = dir.path().join("api/v1");
+        std::fs::create_dir_all(&api).unwrap();
+        std::fs::write(api.join("manifest.json"), "{ not json").unwrap();
+        assert!(Kb::from_site(dir.path()).err().unwrap().message.contains("key must be a string"));
+        let escape = r#"{"articles": [{"id": "x", "urls": {"json": "../../etc/passwd", "md": "x.md"}}]}"#;
+        std::fs::write(api.join("manifest.json"), escape).unwrap();
+        assert!(Kb::from_site(dir.path()).err().unwrap().message.contains("inside the build"));
+        std::fs::write(api.join("manifest.json"), r#"{"articles": []}"#).unwrap();
+        std::fs::write(api.join("chunks.jsonl"), "{}\n").unwrap();
+        let err = Kb::from_site(dir.path()).err().unwrap();
+        assert!(err.message.contains("chunk"), "{err}");
+        std::fs::write(api.join("chunks.jsonl"), "\n").unwrap();
+        assert_eq!(Kb::from_site(dir.path()).unwrap().articles.len(), 0);
     }
 
     #[test]
