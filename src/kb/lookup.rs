@@ -250,6 +250,18 @@ mod tests {
         assert!(ranked(&kb, "完全无关的文字").is_empty());
     }
 
+    proptest::proptest! {
+        /// Whatever a user pastes, the queries answer or refuse; they never panic.
+        #[test]
+        fn any_text_is_answered_or_refused(q in "\\PC{0,40}", locale in "[a-zA-Z-]{0,6}") {
+            let kb = kb(&[("error_message", "找不到登录地址"), ("cause", "Sign-in address not found.")]);
+            let _ = lookup(&kb, &q, Some(&locale), 3);
+            let _ = super::super::search::search(&kb, &q, Some(&locale), Some(&q), 3);
+            let _ = kb.article(&q, super::super::Format::Markdown, Some(&q));
+            let _ = kb.resource(&q);
+        }
+    }
+
     #[test]
     fn locale_limit_and_empty_queries() {
         let kb = kb(&[("error_message", "找不到登录地址"), ("error_message", "address not found")]);
