@@ -4,12 +4,14 @@
 //! [`config`] → [`load`] → [`parse`] (events → [`model`]) → [`resolve`] → [`check`] → `render`.
 //! [`external`] checks `http(s)` links over the network when asked to.
 //! [`build`] runs it; the binary's `cmd/` modules are glue.
+//! [`kb`] answers questions from the published JSON (`kbc mcp`, `kbc ask`).
 
 pub mod build;
 pub mod check;
 pub mod config;
 pub mod diag;
 pub mod external;
+pub mod kb;
 pub mod load;
 pub mod model;
 pub mod nav;

@@ -63,6 +63,33 @@ enum Command {
         #[arg(long)]
         theme: bool,
     },
+    /// Serve the knowledge base to assistants: a Model Context Protocol server over stdio.
+    #[cfg(feature = "mcp")]
+    Mcp {
+        /// A folder with a book.toml, or a plain folder of Markdown (built in memory).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Serve a build directory written by `kbc build` instead of building DIR.
+        #[arg(long, value_name = "BUILD_DIR")]
+        site: Option<PathBuf>,
+    },
+    /// Look up an error message: the matching troubleshooting entries as a checklist.
+    Ask {
+        /// The error message or symptom, as the user sees it.
+        text: String,
+        /// A folder with a book.toml, or a plain folder of Markdown (built in memory).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Read a build directory written by `kbc build` instead of building DIR.
+        #[arg(long, value_name = "BUILD_DIR")]
+        site: Option<PathBuf>,
+        /// Print the ranked entries as JSON (the `lookup_error` tool's result).
+        #[arg(long)]
+        json: bool,
+        /// How many entries at most.
+        #[arg(long, short = 'n', default_value_t = 3)]
+        limit: usize,
+    },
     /// Show how kbc reads one Markdown file (for debugging content or kbc itself).
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -94,6 +121,11 @@ fn main() -> ExitCode {
         Command::Debug(DebugCommand::Events { file }) => cmd::debug::events(&file),
         Command::Debug(DebugCommand::Model { file }) => cmd::debug::model(&file),
         Command::Schema { name } => cmd::schema::run(name.as_deref()),
+        #[cfg(feature = "mcp")]
+        Command::Mcp { dir, site } => cmd::mcp::run(&ui, &dir, site.as_deref()),
+        Command::Ask { text, dir, site, json, limit } => {
+            cmd::ask::run(&ui, &text, &dir, site.as_deref(), json, limit)
+        }
     };
     ExitCode::from(code as u8)
 }

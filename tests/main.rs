@@ -13,6 +13,7 @@ mod external;
 mod hostile;
 mod html;
 mod json;
+mod mcp;
 mod oracle;
 mod robustness;
 mod seed;

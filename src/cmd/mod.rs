@@ -1,8 +1,11 @@
 //! Subcommands: glue between the command line and the library.
 
+pub mod ask;
 pub mod build;
 pub mod debug;
 pub mod init;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod schema;
 
 use kbc::diag::render::Format;

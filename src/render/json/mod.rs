@@ -189,6 +189,43 @@ pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
     Ok(())
 }
 
+/// The JSON API of a book in memory: exactly what [`write`] publishes, without writing it (for
+/// `kbc mcp` and `kbc ask` on a content folder).
+pub struct Api {
+    pub manifest: types::Manifest,
+    /// In content-path order, as in the manifest.
+    pub articles: Vec<types::Article>,
+    /// The Markdown twin of each article, as published.
+    pub twins: Vec<String>,
+    pub chunks: Vec<types::Chunk>,
+}
+
+/// Renders the JSON API of `book` in memory, whether or not `[output.json]` is enabled.
+pub fn api(book: &Book) -> Api {
+    let cx = Ctx::new(book);
+    let bounds = Bounds::new(&book.config.output.json);
+    let rendered: Vec<Rendered> = (0..book.articles.len())
+        .into_par_iter()
+        .map(|i| {
+            let id = ArticleId(i as u32);
+            let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
+            Rendered {
+                article: article::article(&cx, id, &twin),
+                chunks: chunks::chunks(&cx, id, bounds),
+                twin,
+            }
+        })
+        .collect();
+    let manifest = cx.manifest(&rendered);
+    let mut api = Api { manifest, articles: Vec::new(), twins: Vec::new(), chunks: Vec::new() };
+    for r in rendered {
+        api.articles.push(r.article);
+        api.twins.push(r.twin);
+        api.chunks.extend(r.chunks);
+    }
+    api
+}
+
 /// Everything the wire builders share: ids, navigation, URLs, the tokenizer.
 pub(crate) struct Ctx<'a> {
     book: &'a Book,
