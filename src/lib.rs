@@ -3,13 +3,15 @@
 //! The pipeline, one module per step:
 //! [`config`] → [`load`] → [`parse`] (events → [`model`]) → [`resolve`] → [`check`] → `render`.
 //! [`external`] checks `http(s)` links over the network when asked to.
-//! [`build`] runs it; the binary's `cmd/` modules are glue.
+//! [`build`] runs it; [`incremental`] lets renderers reuse a previous build's work; the binary's
+//! `cmd/` modules are glue.
 
 pub mod build;
 pub mod check;
 pub mod config;
 pub mod diag;
 pub mod external;
+pub mod incremental;
 pub mod load;
 pub mod model;
 pub mod nav;

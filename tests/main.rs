@@ -11,6 +11,7 @@ mod diagnostics;
 mod external;
 mod hostile;
 mod html;
+mod incremental;
 mod json;
 mod oracle;
 mod robustness;
