@@ -47,6 +47,9 @@ pub struct Cache {
     used: Mutex<HashMap<Entry, Option<Vec<u8>>>>,
     rendered: Vec<AtomicBool>,
     reused_globals: AtomicUsize,
+    /// Whether a whole-book result may come from a build with other inputs (see [`Cache::stale`]).
+    allow_stale: bool,
+    used_stale: AtomicBool,
 }
 
 impl Cache {
@@ -59,7 +62,22 @@ impl Cache {
             previous: build_dir.join(CACHE_DIR),
             used: Mutex::new(HashMap::new()),
             reused_globals: AtomicUsize::new(0),
+            allow_stale: false,
+            used_stale: AtomicBool::new(false),
         }
+    }
+
+    /// Lets whole-book results (the search index) come from the previous build when their inputs
+    /// changed, so a watch loop publishes an edit without waiting for a full re-index; a later
+    /// build without this brings them up to date. [`Cache::used_stale`] tells whether it happened.
+    pub fn stale(mut self, allow: bool) -> Cache {
+        self.allow_stale = allow;
+        self
+    }
+
+    /// Whether this build published a whole-book result made from older inputs.
+    pub fn used_stale(&self) -> bool {
+        self.used_stale.load(Ordering::Relaxed)
     }
 
     /// Articles that at least one renderer rendered (the rest came from the cache).
@@ -127,7 +145,20 @@ impl Memo for Cache {
     }
 
     fn get_global(&self, name: &str, key: &str) -> Option<Vec<u8>> {
-        let found = self.lookup("global", format!("{}-{key}.bin", folder(name)?));
+        let name = folder(name)?;
+        let mut found = self.lookup("global", format!("{name}-{key}.bin"));
+        if found.is_none() && self.allow_stale {
+            // The previous build kept only the entry it used: at most one per name.
+            let prefix = format!("{name}-");
+            let older = std::fs::read_dir(self.previous.join("global"))
+                .ok()?
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|f| f.starts_with(&prefix) && f.ends_with(".bin"))
+                .min()?;
+            found = self.lookup("global", older);
+            self.used_stale.store(found.is_some(), Ordering::Relaxed);
+        }
         if found.is_some() {
             self.reused_globals.fetch_add(1, Ordering::Relaxed);
         }

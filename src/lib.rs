@@ -19,6 +19,8 @@ pub mod output;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 
 pub use build::Book;

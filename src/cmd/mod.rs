@@ -4,6 +4,10 @@ pub mod build;
 pub mod debug;
 pub mod init;
 pub mod schema;
+#[cfg(feature = "serve")]
+pub mod serve;
+#[cfg(feature = "serve")]
+pub mod watch;
 
 use kbc::diag::render::Format;
 
