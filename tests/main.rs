@@ -16,3 +16,5 @@ mod json;
 mod oracle;
 mod robustness;
 mod seed;
+#[cfg(feature = "serve")]
+mod serve;
