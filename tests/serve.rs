@@ -185,3 +185,47 @@ fn serve_rebuilds_reloads_and_shows_errors_until_fixed() {
     assert!(get(&format!("{}a.html", server.url)).1.contains("Third version."));
     assert!(status(&server)["diagnostics"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn watch_prints_the_diagnostics_of_each_rebuild() {
+    let kb = common::fixture(&[
+        ("book.toml", "[book]\nsrc = \"content\"\n\n[output.html]\nsearch = false\n"),
+        ("content/a.md", "# Alpha\n\nSee [beta](b.md).\n"),
+        ("content/b.md", "# Beta\n"),
+    ]);
+    let dir = kb.path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kbc"))
+        .args(["--color", "never", "watch"])
+        .arg(dir)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start kbc watch");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, log) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // The same guard as the server's: the child is killed however the test ends.
+    let _guard = Server { child, url: String::new(), log: channel().1 };
+    let wait_line = |what: &str, pred: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = log.recv_timeout(left).unwrap_or_else(|_| panic!("kbc watch never printed {what}"));
+            if pred(&line) {
+                return line;
+            }
+        }
+    };
+    wait_line("that it watches", &|l| l.starts_with("watching"));
+    std::fs::write(dir.join("content/a.md"), "# Alpha\n\nSee [gamma](gamma.md).\n").unwrap();
+    let at = wait_line("the broken link", &|l| l.contains("content/a.md:3:"));
+    assert!(at.ends_with("content/a.md:3:13"), "{at}");
+    wait_line("that the last good build is kept", &|l| l.contains("the last good build is kept"));
+    assert!(dir.join("book/a.html").is_file());
+}

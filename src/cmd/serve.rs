@@ -7,6 +7,13 @@ use std::path::Path;
 
 pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> Exit {
     let Some(mut session) = watch::session(dir, dest) else { return Exit::Failure };
+    let watcher = match kbc::serve::Watch::start(&session) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Failure;
+        }
+    };
     let outcome = session.rebuild(false);
     watch::report(ui, &outcome);
     let mut generation = 1;
@@ -38,7 +45,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> E
     if open && let Err(e) = opener::open_browser(&url) {
         eprintln!("warning: cannot open a browser: {e}");
     }
-    let error = kbc::serve::watch(&mut session, |s, changed| {
+    let error = watcher.run(&mut session, |s, changed| {
         if changed.is_empty() {
             // The writer paused: bring the search index up to date. Pages need no reload: they
             // load the index when someone searches.

@@ -8,10 +8,17 @@ use std::path::{Path, PathBuf};
 
 pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
     let Some(mut session) = session(dir, dest) else { return Exit::Failure };
+    let watcher = match kbc::serve::Watch::start(&session) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Failure;
+        }
+    };
     let outcome = session.rebuild(false);
     report(ui, &outcome);
     eprintln!("watching `{}` for changes (Ctrl-C to stop)", session.dir.display());
-    let error = kbc::serve::watch(&mut session, |s, changed| {
+    let error = watcher.run(&mut session, |s, changed| {
         if changed.is_empty() {
             // The writer paused: bring the search index up to date.
             let outcome = s.rebuild(false);

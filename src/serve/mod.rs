@@ -7,7 +7,7 @@
 //! publishes like `kbc build` does: the served folder is always a complete build, byte-identical
 //! to `kbc build`'s; live reload is added to HTML responses by the server, never to the files.
 //!
-//! [`watch`] turns file system events (notify, debounced) into rebuilds; [`server`] is the HTTP side.
+//! [`Watch`] turns file system events (notify, debounced) into rebuilds; [`server`] is the HTTP side.
 
 pub mod server;
 
@@ -84,29 +84,16 @@ impl Session {
         }
     }
 
-    /// Folders and files whose changes trigger a rebuild: the content root, the theme, `book.toml`
-    /// (watched through its folder: editors replace files by renaming).
-    pub fn watched(&self) -> Vec<(PathBuf, bool)> {
-        let mut out = vec![(self.dir.clone(), false)];
+    /// What to watch now (`book.toml` may move the content root or the theme).
+    pub fn targets(&self) -> Targets {
+        let mut trees = Vec::new();
         if let Ok(c) = self.config() {
-            out.push((c.book.src.clone(), true));
+            trees.push(c.book.src.clone());
             if let Some(t) = &c.output.html.theme {
-                out.push((t.clone(), true));
+                trees.push(t.clone());
             }
         }
-        out
-    }
-
-    /// Whether a changed path matters: `book.toml`, or a path in the content root or the theme,
-    /// but not in the build directory nor in kbc's own temporary and cache folders.
-    pub fn is_relevant(&self, path: &Path, build_dir: &Path) -> bool {
-        if path.starts_with(build_dir)
-            || path.components().any(|c| c.as_os_str().to_string_lossy().contains(".kbc-"))
-        {
-            return false;
-        }
-        path == self.dir.join("book.toml")
-            || self.watched().iter().any(|(p, recursive)| *recursive && path.starts_with(p))
+        Targets { dir: self.dir.clone(), trees, build_dir: self.build_dir() }
     }
 
     /// Loads, checks and, when there are no errors, renders and publishes (reusing what it can).
@@ -209,77 +196,128 @@ impl Status {
     }
 }
 
+/// Folders and files whose changes trigger a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Targets {
+    /// The book folder: watched on its own, for `book.toml` (editors save by renaming, so the
+    /// file itself cannot be watched).
+    dir: PathBuf,
+    /// The content root and the theme, watched recursively.
+    trees: Vec<PathBuf>,
+    build_dir: PathBuf,
+}
+
+impl Targets {
+    /// Whether a changed path matters: `book.toml`, or a path in the content root or the theme,
+    /// but not in the build directory nor in kbc's own temporary and cache folders.
+    pub fn is_relevant(&self, path: &Path) -> bool {
+        if path.starts_with(&self.build_dir)
+            || path.components().any(|c| c.as_os_str().to_string_lossy().contains(".kbc-"))
+        {
+            return false;
+        }
+        path == self.dir.join("book.toml") || self.trees.iter().any(|t| path.starts_with(t))
+    }
+}
+
 /// How long the file system must stay quiet before a rebuild starts: an editor's save (write,
 /// rename, touch) or a `git checkout` arrives as a burst of events.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
 
-/// Runs `on_change` with the changed paths after each burst of relevant changes (debounced), until
-/// the watcher fails. When `on_change` returns true (work was left for later, such as a stale
-/// search index), it is called again with no paths once the file system has been quiet for
-/// [`DEBOUNCE`]. Returns the error that ended the watch.
-pub fn watch(session: &mut Session, mut on_change: impl FnMut(&mut Session, &[PathBuf]) -> bool) -> String {
-    use notify::{EventKind, RecursiveMode, Watcher};
-    let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
-    let mut watcher = match notify::recommended_watcher(tx) {
-        Ok(w) => w,
-        Err(e) => return format!("cannot watch for changes: {e}"),
-    };
-    let mut watched = Vec::new();
-    let mut pending = false;
-    // Relevant paths seen since the last rebuild, and when the last of them (or the rebuild) came.
-    let mut changed: Vec<PathBuf> = Vec::new();
-    let mut last = Instant::now();
-    loop {
-        // book.toml may have moved the content root or the theme.
-        let wanted = session.watched();
-        if wanted != watched {
-            for (p, _) in &watched {
-                let _ = watcher.unwatch(p);
-            }
-            for (p, recursive) in &wanted {
-                let mode = if *recursive { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
-                if let Err(e) = watcher.watch(p, mode) {
-                    eprintln!("warning: cannot watch `{}`: {e}", p.display());
-                }
-            }
-            watched = wanted;
+/// A file watcher over a session's [`Targets`]. Start it before the first build, so edits made
+/// while that build runs are not lost.
+pub struct Watch {
+    watcher: notify::RecommendedWatcher,
+    events: std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    targets: Option<Targets>,
+}
+
+impl Watch {
+    pub fn start(session: &Session) -> Result<Watch, String> {
+        let (tx, events) = std::sync::mpsc::channel();
+        let watcher =
+            notify::recommended_watcher(tx).map_err(|e| format!("cannot watch for changes: {e}"))?;
+        let mut watch = Watch { watcher, events, targets: None };
+        watch.update(session);
+        Ok(watch)
+    }
+
+    /// Watches what the session's configuration names now.
+    fn update(&mut self, session: &Session) {
+        use notify::{RecursiveMode, Watcher};
+        let wanted = session.targets();
+        if self.targets.as_ref() == Some(&wanted) {
+            return;
         }
-        let event = if changed.is_empty() && !pending {
-            match rx.recv() {
-                Ok(event) => Some(event),
-                Err(_) => return "the file watcher stopped".to_string(),
+        if let Some(old) = self.targets.take() {
+            let _ = self.watcher.unwatch(&old.dir);
+            for t in &old.trees {
+                let _ = self.watcher.unwatch(t);
             }
-        } else {
-            // Debounce: wait until no relevant change came for DEBOUNCE. Other events (kbc
-            // reading the content, writing the build) do not restart the wait.
-            match rx.recv_timeout(DEBOUNCE.saturating_sub(last.elapsed())) {
-                Ok(event) => Some(event),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return "the file watcher stopped".to_string();
+        }
+        let all = std::iter::once((&wanted.dir, RecursiveMode::NonRecursive))
+            .chain(wanted.trees.iter().map(|t| (t, RecursiveMode::Recursive)));
+        for (path, mode) in all {
+            if let Err(e) = self.watcher.watch(path, mode) {
+                eprintln!("warning: cannot watch `{}`: {e}", path.display());
+            }
+        }
+        self.targets = Some(wanted);
+    }
+
+    /// Runs `on_change` with the changed paths after each burst of relevant changes (debounced),
+    /// until the watcher fails. When `on_change` returns true (work was left for later, such as a
+    /// stale search index), it is called again with no paths once the file system has been quiet
+    /// for [`DEBOUNCE`]. Returns the error that ended the watch.
+    pub fn run(
+        mut self,
+        session: &mut Session,
+        mut on_change: impl FnMut(&mut Session, &[PathBuf]) -> bool,
+    ) -> String {
+        use notify::EventKind;
+        use std::sync::mpsc::RecvTimeoutError;
+        let mut pending = false;
+        // Relevant paths seen since the last rebuild, and when the last of them (or the rebuild) came.
+        let mut changed: Vec<PathBuf> = Vec::new();
+        let mut last = Instant::now();
+        loop {
+            let event = if changed.is_empty() && !pending {
+                match self.events.recv() {
+                    Ok(event) => Some(event),
+                    Err(_) => return "the file watcher stopped".to_string(),
                 }
-            }
-        };
-        match event {
-            // Reading files is not a change.
-            Some(Ok(e)) if matches!(e.kind, EventKind::Access(_)) => {}
-            Some(Ok(e)) => {
-                let build_dir = session.build_dir();
-                let before = changed.len();
-                changed.extend(e.paths.into_iter().filter(|p| session.is_relevant(p, &build_dir)));
-                if changed.len() > before {
+            } else {
+                // Debounce: wait until no relevant change came for DEBOUNCE. Other events (kbc
+                // reading the content, writing the build) do not restart the wait.
+                match self.events.recv_timeout(DEBOUNCE.saturating_sub(last.elapsed())) {
+                    Ok(event) => Some(event),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return "the file watcher stopped".to_string(),
+                }
+            };
+            match event {
+                // Reading files is not a change.
+                Some(Ok(e)) if matches!(e.kind, EventKind::Access(_)) => {}
+                Some(Ok(e)) => {
+                    let before = changed.len();
+                    if let Some(targets) = &self.targets {
+                        changed.extend(e.paths.into_iter().filter(|p| targets.is_relevant(p)));
+                    }
+                    if changed.len() > before {
+                        last = Instant::now();
+                    }
+                }
+                Some(Err(e)) => eprintln!("warning: watching for changes: {e}"),
+                None if !changed.is_empty() => {
+                    changed.sort();
+                    changed.dedup();
+                    pending = on_change(session, &changed);
+                    changed.clear();
                     last = Instant::now();
+                    self.update(session);
                 }
+                None => pending = on_change(session, &[]),
             }
-            Some(Err(e)) => eprintln!("warning: watching for changes: {e}"),
-            None if !changed.is_empty() => {
-                changed.sort();
-                changed.dedup();
-                pending = on_change(session, &changed);
-                changed.clear();
-                last = Instant::now();
-            }
-            None => pending = on_change(session, &[]),
         }
     }
 }
