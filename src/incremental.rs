@@ -210,7 +210,10 @@ pub fn settings_key(book: &Book) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update([0]);
-    h.update(format!("{:?}", book.config).as_bytes());
+    // Everything but `[check]`: rules and `--external` change diagnostics, never outputs (what
+    // resolution decides is in each article's key).
+    let c = &book.config;
+    h.update(format!("{:?}\0{:?}\0{:?}\0{:?}", c.root, c.book, c.build, c.output).as_bytes());
     h.update([0]);
     for (name, text) in theme::default_files() {
         feed(&mut h, &(name, text));

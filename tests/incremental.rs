@@ -119,6 +119,12 @@ fn a_config_change_renders_everything_again() {
     let dir = kb.path();
     build(dir, None);
     let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
+    // `[check]` changes diagnostics only.
+    std::fs::write(dir.join("book.toml"), toml.replace("missing-anchor = \"warn\"", "orphan = \"allow\""))
+        .unwrap();
+    let (_, counts) = build(dir, None);
+    assert_eq!(counts, Some((0, 5)));
+    assert_same_as_clean(dir);
     std::fs::write(dir.join("book.toml"), toml.replace("title = \"Incremental\"", "title = \"Renamed\""))
         .unwrap();
     let (_, counts) = build(dir, None);
