@@ -141,6 +141,7 @@ fn serve_rebuilds_reloads_and_shows_errors_until_fixed() {
     assert!(code == 200 && js.contains("EventSource"), "{js}");
     // kbc's own files in the build folder are not served.
     assert_eq!(get(&format!("{}.kbc-build", server.url)).0, 404);
+    assert_eq!(get(&format!("{}%2Ekbc-cache/render/html/", server.url)).0, 404);
     let (code, missing) = get(&format!("{}no-such-page.html", server.url));
     assert!(code == 404 && missing.contains("/__kbc/live.js"), "{missing}");
 

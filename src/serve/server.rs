@@ -4,7 +4,7 @@
 //!
 //! Routes under [`PREFIX`]: `events` (the event stream: `hello`, then `reload` after each
 //! rebuild, with the generation as data), `status` ([`super::Status`] as JSON), `live.js`.
-//! Dot-files (the render cache, the build marker) are not served.
+//! kbc's own files in the build directory (the render cache, the build marker) are not served.
 
 use super::Status;
 use axum::Router;
@@ -104,12 +104,13 @@ async fn live_js() -> Response {
         .into_response()
 }
 
-/// Refuses dot-files, adds the live reload script to HTML, answers a missing page with a small
+/// Refuses kbc's own files, adds the live reload script to HTML, answers a missing page with a small
 /// page that still carries the script (so the overlay shows before the first good build), and
 /// turns off caching: every response must reflect the latest build.
 async fn live_reload(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let hidden = path.split('/').any(|s| s.starts_with('.') || s.starts_with("%2E") || s.starts_with("%2e"));
+    // kbc's own files only: content may have dot-folders of its own (`.attachments/`).
+    let hidden = path.split('/').any(|s| s.to_ascii_lowercase().replace("%2e", ".").starts_with(".kbc-"));
     if hidden {
         return not_found(&path);
     }
