@@ -37,11 +37,21 @@ impl RenderError {
     }
 }
 
-/// Writes `text` to `out/rel`, creating folders as needed.
+/// Writes `text` to `out/rel`, creating folders as needed; a file identical to the previous
+/// build's is hard-linked from it instead (see [`crate::output::link_identical`]).
 pub fn write_file(out: &Path, rel: &str, text: impl AsRef<[u8]>) -> Result<(), RenderError> {
     let path = out.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
+    }
+    if crate::output::link_identical(out, rel, text.as_ref()) {
+        return Ok(());
+    }
+    // A file written twice may be a link to the previous build's: replace it, never write
+    // through it.
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(RenderError::io(&path, e)),
+        _ => {}
     }
     std::fs::write(&path, text).map_err(|e| RenderError::io(&path, e))
 }
