@@ -9,7 +9,10 @@ use crate::model::Article;
 use crate::nav::{self, Nav};
 use crate::parse::{self, ParseInput};
 use crate::resolve::{self, Resolution};
+use crate::source::FileId;
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// A loaded, parsed, resolved and checked knowledge base.
 pub struct Book {
@@ -27,10 +30,16 @@ impl Book {
     /// Runs the pipeline up to and including the checks. Content problems are diagnostics; only a
     /// content root that cannot be read is an error.
     pub fn load(config: Config) -> Result<Book, LoadError> {
+        Book::load_cached(config, &mut ParseCache::default())
+    }
+
+    /// [`Book::load`], reusing the parsed articles in `cache` whose inputs are unchanged (a watch
+    /// loop keeps one between builds). Resolution and checks always run over the whole book.
+    pub fn load_cached(config: Config, cache: &mut ParseCache) -> Result<Book, LoadError> {
         let content = load::load(&config.book.src, Some(&config.build.build_dir))?;
         let mut diagnostics = content.diagnostics.clone();
 
-        let (mut articles, navs, parse_diags) = parse_all(&config, &content);
+        let (mut articles, navs, parse_diags) = parse_all(&config, &content, cache);
         diagnostics.extend(parse_diags);
 
         let resolution = resolve::resolve(&mut articles, &navs, &content, config.check.absolute_links);
@@ -56,30 +65,103 @@ impl Book {
     }
 }
 
+/// Parsed articles kept between loads. An article is parsed again when its text, the text of a
+/// file it includes, or the layout of the content (the set of paths, every fragment's text, the
+/// language) changed; otherwise its previous model is reused as is (its spans stay valid because
+/// the same layout gives the same file ids).
+#[derive(Default)]
+pub struct ParseCache {
+    layout: [u8; 32],
+    entries: HashMap<FileId, Parsed>,
+    /// Articles parsed by the last load (the rest came from the cache).
+    pub parsed: usize,
+}
+
+struct Parsed {
+    key: [u8; 32],
+    article: Article,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// What every article's parse depends on besides its own text and includes.
+fn layout_key(config: &Config, content: &Content) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(format!("{:?}\0{:?}\0", config.book.language, content.publish_locale));
+    for p in content.paths.iter().chain(&content.dirs).chain(content.not_read.keys()) {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    for &(file, role) in &content.files {
+        let src = content.sources.get(file);
+        h.update(format!("{role:?}\0{}\0", src.rel_path));
+        if role == Role::Fragment {
+            h.update(src.text.as_bytes());
+        }
+        h.update([0xff]);
+    }
+    h.finalize().into()
+}
+
+/// An article's own text and the text of every file its previous parse included.
+fn article_key(content: &Content, file: FileId, previous: Option<&Article>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(content.sources.get(file).text.as_bytes());
+    for inc in previous.map_or(&[][..], |a| a.includes.as_slice()) {
+        h.update([0xff]);
+        if let Some(f) = inc.file.filter(|f| (f.0 as usize) < content.sources.len()) {
+            h.update(content.sources.get(f).text.as_bytes());
+        }
+    }
+    h.finalize().into()
+}
+
 /// Parses every article (in parallel) and navigation file. Output order is content-path order,
 /// whatever the thread count.
-fn parse_all(config: &Config, content: &Content) -> (Vec<Article>, Vec<Nav>, Vec<Diagnostic>) {
+fn parse_all(
+    config: &Config,
+    content: &Content,
+    cache: &mut ParseCache,
+) -> (Vec<Article>, Vec<Nav>, Vec<Diagnostic>) {
     let includes = content.include_context();
     let language = config.book.language.as_deref();
+    let layout = layout_key(config, content);
+    if layout != cache.layout {
+        cache.entries.clear();
+        cache.layout = layout;
+    }
     let article_files: Vec<_> = content.articles().collect();
-    let parsed: Vec<(Article, Vec<Diagnostic>)> = article_files
+    let entries = &cache.entries;
+    let parsed: Vec<(FileId, Option<Parsed>)> = article_files
         .par_iter()
         .map(|&file| {
+            let previous = entries.get(&file);
+            let key = article_key(content, file, previous.map(|p| &p.article));
+            if previous.is_some_and(|p| p.key == key) {
+                return (file, None);
+            }
             let default_locale = content.default_locale(language, file);
             let input = ParseInput {
                 sources: &content.sources,
                 includes: &includes,
                 default_locale: &default_locale,
             };
-            parse::parse_article(&input, file)
+            let (article, diagnostics) = parse::parse_article(&input, file);
+            // Keyed by what this parse included, for the next load.
+            let key = article_key(content, file, Some(&article));
+            (file, Some(Parsed { key, article, diagnostics }))
         })
         .collect();
+    cache.parsed = parsed.iter().filter(|(_, p)| p.is_some()).count();
     let mut diagnostics = Vec::new();
     let mut articles = Vec::with_capacity(parsed.len());
-    for (a, d) in parsed {
-        articles.push(a);
-        diagnostics.extend(d);
+    let mut kept = HashMap::with_capacity(parsed.len());
+    for (file, fresh) in parsed {
+        let Some(entry) = fresh.or_else(|| cache.entries.remove(&file)) else { continue };
+        articles.push(entry.article.clone());
+        diagnostics.extend(entry.diagnostics.iter().cloned());
+        kept.insert(file, entry);
     }
+    cache.entries = kept;
     let mut navs = Vec::new();
     for &(file, role) in &content.files {
         if role != Role::Navigation {

@@ -5,12 +5,15 @@
 //! [`external`] checks `http(s)` links over the network when asked to.
 //! [`build`] runs it; the binary's `cmd/` modules are glue.
 //! [`kb`] answers questions from the published JSON (`kbc mcp`, `kbc ask`).
+//! [`build`] runs it; [`incremental`] lets renderers reuse a previous build's work; the binary's
+//! `cmd/` modules are glue.
 
 pub mod build;
 pub mod check;
 pub mod config;
 pub mod diag;
 pub mod external;
+pub mod incremental;
 pub mod kb;
 pub mod load;
 pub mod model;
@@ -19,6 +22,8 @@ pub mod output;
 pub mod parse;
 pub mod render;
 pub mod resolve;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 
 pub use build::Book;

@@ -90,6 +90,32 @@ enum Command {
         #[arg(long, short = 'n', default_value_t = 3)]
         limit: usize,
     },
+    /// Build, serve the site on 127.0.0.1 and rebuild and reload open pages on every change.
+    #[cfg(feature = "serve")]
+    Serve {
+        /// A folder with a book.toml, or a plain folder of Markdown.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Where to write (default: `build-dir` of book.toml, else `book` under DIR).
+        #[arg(long, short)]
+        dest: Option<PathBuf>,
+        /// The port to listen on (0: any free port).
+        #[arg(long, short, default_value_t = 3000)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Build, then rebuild on every change of the content, the theme or book.toml.
+    #[cfg(feature = "serve")]
+    Watch {
+        /// A folder with a book.toml, or a plain folder of Markdown.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Where to write (default: `build-dir` of book.toml, else `book` under DIR).
+        #[arg(long, short)]
+        dest: Option<PathBuf>,
+    },
     /// Show how kbc reads one Markdown file (for debugging content or kbc itself).
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -117,6 +143,10 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Build { dir, dest, check } => cmd::build::run(&ui, &dir, dest.as_deref(), &check, true),
         Command::Check { dir, check } => cmd::build::run(&ui, &dir, None, &check, false),
+        #[cfg(feature = "serve")]
+        Command::Serve { dir, dest, port, open } => cmd::serve::run(&ui, &dir, dest.as_deref(), port, open),
+        #[cfg(feature = "serve")]
+        Command::Watch { dir, dest } => cmd::watch::run(&ui, &dir, dest.as_deref()),
         Command::Init { dir, theme } => cmd::init::run(&ui, &dir, theme),
         Command::Debug(DebugCommand::Events { file }) => cmd::debug::events(&file),
         Command::Debug(DebugCommand::Model { file }) => cmd::debug::model(&file),

@@ -558,6 +558,10 @@ fn a_build_with_content_errors_leaves_the_previous_site_untouched_and_says_so() 
 #[test]
 fn a_build_that_fails_while_writing_leaves_the_previous_site_untouched_and_says_so() {
     let (dir, before) = built();
+    // The large article changes, so its output is written again (an unchanged file would be
+    // hard-linked from the previous build, which no size limit stops).
+    let long = "Other text. ".repeat(5_000);
+    std::fs::write(dir.path().join("a.md"), format!("# A\n\n[b](b.md)\n\n{long}\n")).expect("write");
     // A file size limit of 8 KiB makes the write of the large article's output fail, as a full
     // disk would (SIGXFSZ is ignored, so the write returns EFBIG instead of killing kbc).
     let script = format!(

@@ -12,8 +12,11 @@ mod diagnostics;
 mod external;
 mod hostile;
 mod html;
+mod incremental;
 mod json;
 mod mcp;
 mod oracle;
 mod robustness;
 mod seed;
+#[cfg(feature = "serve")]
+mod serve;

@@ -80,8 +80,19 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
     if write && errors == 0 {
         let dest = book.config.build.build_dir.clone();
         let existed = dest.exists();
-        match kbc::output::publish(&dest, |out| kbc::render::write_all(&book, out)) {
-            Ok(Ok(())) => {}
+        let cache = kbc::incremental::Cache::new(&book, &dest);
+        let result = kbc::output::publish(&dest, |out| {
+            kbc::render::write_all_with(&book, out, &cache)?;
+            cache
+                .persist(out)
+                .map_err(|e| kbc::render::RenderError::io(&out.join(kbc::incremental::CACHE_DIR), e))
+        });
+        match result {
+            Ok(Ok(())) => {
+                if ui.verbose {
+                    eprintln!("rendered {} of {} articles", cache.rendered(), book.articles.len());
+                }
+            }
             Ok(Err(e)) => {
                 eprintln!("error: writing the build failed, `{}` is unchanged: {e}", dest.display());
                 failed = true;

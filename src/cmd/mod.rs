@@ -7,6 +7,10 @@ pub mod init;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 pub mod schema;
+#[cfg(feature = "serve")]
+pub mod serve;
+#[cfg(feature = "serve")]
+pub mod watch;
 
 use kbc::diag::render::Format;
 

@@ -11,6 +11,10 @@ pub mod model;
 pub mod urls;
 
 use crate::Book;
+use crate::model::ArticleId;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 /// A renderer failed to write its output.
@@ -34,11 +38,21 @@ impl RenderError {
     }
 }
 
-/// Writes `text` to `out/rel`, creating folders as needed.
+/// Writes `text` to `out/rel`, creating folders as needed; a file identical to the previous
+/// build's is hard-linked from it instead (see [`crate::output::link_identical`]).
 pub fn write_file(out: &Path, rel: &str, text: impl AsRef<[u8]>) -> Result<(), RenderError> {
     let path = out.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
+    }
+    if crate::output::link_identical(out, rel, text.as_ref()) {
+        return Ok(());
+    }
+    // A file written twice may be a link to the previous build's: replace it, never write
+    // through it.
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(RenderError::io(&path, e)),
+        _ => {}
     }
     std::fs::write(&path, text).map_err(|e| RenderError::io(&path, e))
 }
@@ -49,11 +63,144 @@ pub fn has_checklist(book: &Book, article: &crate::model::Article) -> bool {
     checklist::applies(book, article)
 }
 
+/// One output format: a name (also its namespace in the incremental cache) and its entry point.
+pub struct Renderer {
+    pub name: &'static str,
+    pub write: fn(&Book, &Path, &dyn Memo) -> Result<(), RenderError>,
+}
+
+/// Every output, in the order they are written. A renderer checks its own `enable` setting.
+pub const RENDERERS: &[Renderer] = &[
+    Renderer { name: "model", write: |book, out, _| model::write(book, out) },
+    Renderer { name: "html", write: html::write_with },
+    Renderer { name: "json", write: json::write_with },
+    Renderer { name: "checklist", write: checklist::write_with },
+];
+
 /// Every enabled output, into `out` (a fresh folder that [`crate::output::publish`] swaps in).
 pub fn write_all(book: &Book, out: &Path) -> Result<(), RenderError> {
-    model::write(book, out)?;
-    html::write(book, out)?;
-    json::write(book, out)?;
-    checklist::write(book, out)?;
+    write_all_with(book, out, &NoMemo)
+}
+
+/// [`write_all`], reusing what `memo` kept of a previous build (see [`crate::incremental`]).
+pub fn write_all_with(book: &Book, out: &Path, memo: &dyn Memo) -> Result<(), RenderError> {
+    for r in RENDERERS {
+        (r.write)(book, out, memo)?;
+    }
     Ok(())
+}
+
+/// What a renderer may reuse from a previous build: per-article results (keyed by everything the
+/// article's output depends on, which the memo knows) and whole-book results keyed by a hash of
+/// their inputs. Values are opaque bytes; [`memoized`] and [`memoized_files`] encode them.
+pub trait Memo: Sync {
+    /// Whether storing results is worth encoding them (false for [`NoMemo`]).
+    fn enabled(&self) -> bool;
+    /// What `renderer` stored for article `id` in a build whose inputs for it were the same.
+    fn get(&self, renderer: &str, id: ArticleId) -> Option<Vec<u8>>;
+    fn put(&self, renderer: &str, id: ArticleId, value: Vec<u8>);
+    /// A whole-book result named `name` whose inputs hash to `key`.
+    fn get_global(&self, name: &str, key: &str) -> Option<Vec<u8>>;
+    fn put_global(&self, name: &str, key: &str, value: Vec<u8>);
+}
+
+/// No reuse: every article is rendered.
+pub struct NoMemo;
+
+impl Memo for NoMemo {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn get(&self, _: &str, _: ArticleId) -> Option<Vec<u8>> {
+        None
+    }
+    fn put(&self, _: &str, _: ArticleId, _: Vec<u8>) {}
+    fn get_global(&self, _: &str, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn put_global(&self, _: &str, _: &str, _: Vec<u8>) {}
+}
+
+/// `render()`'s result for article `id`, from the memo when its inputs are unchanged. A stored
+/// value that no longer decodes (written by another kbc) is rendered again.
+pub fn memoized<T: Serialize + DeserializeOwned>(
+    memo: &dyn Memo,
+    renderer: &str,
+    id: ArticleId,
+    render: impl FnOnce() -> Result<T, RenderError>,
+) -> Result<T, RenderError> {
+    if let Some(value) = memo.get(renderer, id).and_then(|b| serde_json::from_slice(&b).ok()) {
+        return Ok(value);
+    }
+    let value = render()?;
+    if memo.enabled()
+        && let Ok(bytes) = serde_json::to_vec(&value)
+    {
+        memo.put(renderer, id, bytes);
+    }
+    Ok(value)
+}
+
+/// A whole-book list of files (`(name, bytes)`), from the memo when `inputs` hash the same.
+pub fn memoized_files<T: Serialize>(
+    memo: &dyn Memo,
+    name: &str,
+    inputs: T,
+    render: impl FnOnce(T) -> Result<Vec<(String, Vec<u8>)>, RenderError>,
+) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    if !memo.enabled() {
+        return render(inputs);
+    }
+    let key = serde_json::to_vec(&inputs).map(|b| hex(&sha2::Sha256::digest(&b))).unwrap_or_default();
+    if !key.is_empty()
+        && let Some(files) = memo.get_global(name, &key).and_then(|b| decode_files(&b))
+    {
+        return Ok(files);
+    }
+    let files = render(inputs)?;
+    if !key.is_empty() {
+        memo.put_global(name, &key, encode_files(&files));
+    }
+    Ok(files)
+}
+
+/// Lowercase hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// `(name, bytes)` pairs as length-prefixed records (JSON would quadruple binary index files).
+fn encode_files(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        out.extend_from_slice(&(name.len() as u64).to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+fn decode_files(mut data: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    fn take<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
+        let (len, rest) = data.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        if rest.len() < len {
+            return None;
+        }
+        let (value, rest) = rest.split_at(len);
+        *data = rest;
+        Some(value)
+    }
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let name = String::from_utf8(take(&mut data)?.to_vec()).ok()?;
+        out.push((name, take(&mut data)?.to_vec()));
+    }
+    Some(out)
 }

@@ -20,7 +20,8 @@ use crate::model::{Article, ArticleId};
 use crate::render::html::theme::Theme;
 use crate::render::markdown::{Links, Markdown};
 use minijinja::Value;
-use serde::Serialize;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use std::path::Path;
 
@@ -77,8 +78,29 @@ struct IndexEntry {
     lang: String,
 }
 
+/// One article's rendered checklist, as the incremental cache keeps it.
+#[derive(Serialize, Deserialize)]
+struct Rendered {
+    markdown: String,
+    html: String,
+    title: String,
+    items: usize,
+    lang: String,
+}
+
 /// Writes every checklist and the index into `out`.
 pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
+    write_memo(book, out, &super::NoMemo)
+}
+
+/// The renderer's entry point in [`super::RENDERERS`].
+pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(), RenderError> {
+    write_memo(book, out, memo).map(|_| ())
+}
+
+/// [`write`], reusing the checklists of unchanged articles from `memo`. Articles render in
+/// parallel; the index lists them in content order.
+pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Stats, RenderError> {
     let mut stats = Stats::default();
     if !book.config.output.checklist.enable {
         return Ok(stats);
@@ -94,26 +116,44 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
         Paper::A4 => "A4",
         Paper::Letter => "letter",
     };
+    let rendered: Vec<Option<(ArticleId, Rendered)>> = (0..book.articles.len())
+        .into_par_iter()
+        .map(|i| {
+            let article = &book.articles[i];
+            if !applies(book, article) {
+                return Ok(None);
+            }
+            let id = ArticleId(i as u32);
+            let r: Option<Rendered> = super::memoized(memo, "checklist", id, || {
+                let Some(c) = checklist(book, id) else { return Ok(None) };
+                let path = urls::checklist_path(article);
+                Ok(Some(Rendered {
+                    markdown: to_markdown(book, &c),
+                    html: page(book, &theme, &c, &css, paper, &path)?,
+                    title: c.title.clone(),
+                    items: c.item_count(),
+                    lang: c.lang.clone(),
+                }))
+            })?;
+            let Some(r) = r else { return Ok(None) };
+            write_file(out, &urls::checklist_markdown_path(article), &r.markdown)?;
+            write_file(out, &urls::checklist_path(article), &r.html)?;
+            Ok(Some((id, r)))
+        })
+        .collect::<Result<_, RenderError>>()?;
     let mut index = Vec::new();
-    for (i, article) in book.articles.iter().enumerate() {
-        if !applies(book, article) {
-            continue;
-        }
-        let id = ArticleId(i as u32);
-        let Some(c) = checklist(book, id) else { continue };
+    for (id, r) in rendered.into_iter().flatten() {
+        let article = &book.articles[id.0 as usize];
         let path = urls::checklist_path(article);
         let md_path = urls::checklist_markdown_path(article);
-        write_file(out, &md_path, to_markdown(book, &c))?;
-        write_file(out, &path, page(book, &theme, &c, &css, paper, &path)?)?;
-        let items = c.item_count();
         stats.checklists += 1;
-        stats.items += items;
+        stats.items += r.items;
         index.push(IndexEntry {
-            title: c.title.clone(),
+            title: r.title,
             html: urls::relative_url(urls::CHECKLIST_INDEX, &path, None),
             markdown: urls::relative_url(urls::CHECKLIST_INDEX, &md_path, None),
-            items,
-            lang: c.lang.clone(),
+            items: r.items,
+            lang: r.lang,
         });
     }
     let lang = book.config.book.language.clone().unwrap_or_else(|| "en-US".to_string());

@@ -36,6 +36,16 @@ pub struct Stats {
 
 /// Writes the site into `out` (when `[output.html] enable`).
 pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
+    write_memo(book, out, &super::NoMemo)
+}
+
+/// [`write`] for [`super::RENDERERS`].
+pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(), RenderError> {
+    write_memo(book, out, memo).map(|_| ())
+}
+
+/// [`write`], reusing the pages (and search index) of unchanged articles from `memo`.
+pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Stats, RenderError> {
     let cfg = &book.config.output.html;
     if !cfg.enable {
         return Ok(Stats::default());
@@ -61,7 +71,10 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
 
     let pages: Vec<Rendered> = (0..book.articles.len())
         .into_par_iter()
-        .map(|i| ctx.article_page(ArticleId(i as u32)))
+        .map(|i| {
+            let id = ArticleId(i as u32);
+            super::memoized(memo, "html", id, || ctx.article_page(id))
+        })
         .collect::<Result<_, _>>()?;
     let mut stats = Stats { pages: pages.len(), ..Stats::default() };
     pages.par_iter().try_for_each(|p| write_file(out, &p.path, &p.html))?;
@@ -87,8 +100,8 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
     }
     stats.unresolved_links = pages.iter().map(|p| p.unresolved).sum();
     if search {
-        let docs = pages.into_iter().map(|p| p.search).collect();
-        let files = search::build(docs)?;
+        let docs: Vec<_> = pages.into_iter().map(|p| p.search).collect();
+        let files = super::memoized_files(memo, "search", docs, search::build)?;
         stats.search_files = files.len();
         for (name, bytes) in files {
             write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
@@ -107,6 +120,7 @@ fn site_lang(book: &Book) -> String {
         .unwrap_or_else(|| "en-US".into())
 }
 
+#[derive(Serialize, serde::Deserialize)]
 struct Rendered {
     path: String,
     html: String,

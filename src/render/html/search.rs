@@ -9,6 +9,7 @@
 use crate::render::RenderError;
 
 /// One page to index.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct SearchDoc {
     /// Relative to the site root, encoded: `Skype/x.html`.
     pub url: String,

@@ -132,51 +132,65 @@ fn jsonl<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<String, ser
     Ok(out)
 }
 
-/// What one article becomes.
+/// What one article becomes, serialised as written (so a previous build's can be reused as is).
+#[derive(Serialize, serde::Deserialize)]
 struct Rendered {
     twin: String,
-    article: types::Article,
-    chunks: Vec<types::Chunk>,
+    /// `api/v1/articles/<id>.json`.
+    article: String,
+    /// Its lines of `troubleshooting.jsonl` and `chunks.jsonl`.
+    entries: String,
+    chunks: String,
+    manifest: types::ManifestArticle,
 }
 
 /// Writes the JSON API, the schemas, the Markdown twins and the `llms` files into `out`.
 pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
+    write_with(book, out, &super::NoMemo)
+}
+
+/// [`write`], reusing the output of unchanged articles from `memo`.
+pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(), RenderError> {
     if !book.config.output.json.enable {
         return Ok(());
     }
     let cx = Ctx::new(book);
     let bounds = Bounds::new(&book.config.output.json);
-    let rendered: Vec<Rendered> = (0..book.articles.len())
-        .into_par_iter()
-        .map(|i| {
-            let id = ArticleId(i as u32);
-            // Hashed as written, final newline included.
-            let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
-            Rendered {
-                article: article::article(&cx, id, &twin),
-                chunks: chunks::chunks(&cx, id, bounds),
-                twin,
-            }
-        })
-        .collect();
     let json_err = |file: &str| {
         let path = out.join(file);
         move |e: serde_json::Error| RenderError { path: path.clone(), message: e.to_string() }
     };
+    let rendered: Vec<Rendered> = (0..book.articles.len())
+        .into_par_iter()
+        .map(|i| {
+            let id = ArticleId(i as u32);
+            super::memoized(memo, "json", id, || {
+                // Hashed as written, final newline included.
+                let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
+                let article = article::article(&cx, id, &twin);
+                let file = cx.json_path(id);
+                Ok(Rendered {
+                    article: pretty(&article).map_err(json_err(&file))?,
+                    entries: jsonl(&article.troubleshooting).map_err(json_err(&file))?,
+                    chunks: jsonl(chunks::chunks(&cx, id, bounds)).map_err(json_err(&file))?,
+                    manifest: manifest_article(&article),
+                    twin,
+                })
+            })
+        })
+        .collect::<Result<_, _>>()?;
 
     for (i, r) in rendered.iter().enumerate() {
         let id = ArticleId(i as u32);
         write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
-        let file = cx.json_path(id);
-        write_file(out, &file, pretty(&r.article).map_err(json_err(&file))?)?;
+        write_file(out, &cx.json_path(id), &r.article)?;
     }
     let file = format!("{API_DIR}/troubleshooting.jsonl");
-    let entries = rendered.iter().flat_map(|r| &r.article.troubleshooting);
-    write_file(out, &file, jsonl(entries).map_err(json_err(&file))?)?;
+    write_file(out, &file, rendered.iter().map(|r| r.entries.as_str()).collect::<String>())?;
     let file = format!("{API_DIR}/chunks.jsonl");
-    write_file(out, &file, jsonl(rendered.iter().flat_map(|r| &r.chunks)).map_err(json_err(&file))?)?;
+    write_file(out, &file, rendered.iter().map(|r| r.chunks.as_str()).collect::<String>())?;
     let file = format!("{API_DIR}/manifest.json");
-    let manifest = cx.manifest(&rendered);
+    let manifest = cx.manifest(rendered.iter().map(|r| r.manifest.clone()).collect());
     write_file(out, &file, pretty(&manifest).map_err(json_err(&file))?)?;
     for (name, schema) in schemas() {
         let file = format!("{SCHEMA_DIR}/{name}");
@@ -204,24 +218,21 @@ pub struct Api {
 pub fn api(book: &Book) -> Api {
     let cx = Ctx::new(book);
     let bounds = Bounds::new(&book.config.output.json);
-    let rendered: Vec<Rendered> = (0..book.articles.len())
+    let rendered: Vec<(String, types::Article, Vec<types::Chunk>)> = (0..book.articles.len())
         .into_par_iter()
         .map(|i| {
             let id = ArticleId(i as u32);
             let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
-            Rendered {
-                article: article::article(&cx, id, &twin),
-                chunks: chunks::chunks(&cx, id, bounds),
-                twin,
-            }
+            let article = article::article(&cx, id, &twin);
+            (twin, article, chunks::chunks(&cx, id, bounds))
         })
         .collect();
-    let manifest = cx.manifest(&rendered);
+    let manifest = cx.manifest(rendered.iter().map(|(_, a, _)| manifest_article(a)).collect());
     let mut api = Api { manifest, articles: Vec::new(), twins: Vec::new(), chunks: Vec::new() };
-    for r in rendered {
-        api.articles.push(r.article);
-        api.twins.push(r.twin);
-        api.chunks.extend(r.chunks);
+    for (twin, article, chunks) in rendered {
+        api.articles.push(article);
+        api.twins.push(twin);
+        api.chunks.extend(chunks);
     }
     api
 }
@@ -351,7 +362,7 @@ impl<'a> Ctx<'a> {
         set.into_iter().map(str::to_string).collect()
     }
 
-    fn manifest(&self, rendered: &[Rendered]) -> types::Manifest {
+    fn manifest(&self, articles: Vec<types::ManifestArticle>) -> types::Manifest {
         let book = &self.book.config.book;
         let url = |path: &str| urls::public_url(self.site_url(), path, None);
         types::Manifest {
@@ -372,25 +383,24 @@ impl<'a> Ctx<'a> {
                     .map(|f| (f.to_string(), url(&format!("{SCHEMA_DIR}/{f}"))))
                     .collect(),
             },
-            articles: rendered
-                .iter()
-                .map(|r| {
-                    let a = &r.article;
-                    types::ManifestArticle {
-                        id: a.id.clone(),
-                        asset_id: a.asset_id.clone(),
-                        locale: a.locale.clone(),
-                        title: a.title.clone(),
-                        description: a.description.clone(),
-                        topic: a.topic.clone(),
-                        date: a.date.clone(),
-                        urls: a.urls.clone(),
-                        content_sha256: a.content_sha256.clone(),
-                        translations: a.translations.clone(),
-                    }
-                })
-                .collect(),
+            articles,
         }
+    }
+}
+
+/// An article's entry in the manifest.
+fn manifest_article(a: &types::Article) -> types::ManifestArticle {
+    types::ManifestArticle {
+        id: a.id.clone(),
+        asset_id: a.asset_id.clone(),
+        locale: a.locale.clone(),
+        title: a.title.clone(),
+        description: a.description.clone(),
+        topic: a.topic.clone(),
+        date: a.date.clone(),
+        urls: a.urls.clone(),
+        content_sha256: a.content_sha256.clone(),
+        translations: a.translations.clone(),
     }
 }
 

@@ -56,7 +56,7 @@ pub struct ManifestFiles {
 }
 
 /// One article in the manifest.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct ManifestArticle {
     /// Stable id: `<locale>/<ms.assetid>`, or `<locale>/<content path without .md>` for an article
     /// without a unique `ms.assetid`.
@@ -82,7 +82,7 @@ pub struct ManifestArticle {
 }
 
 /// Where an article is published.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct ArticleUrls {
     /// The HTML page.
     pub html: String,
@@ -93,7 +93,7 @@ pub struct ArticleUrls {
 }
 
 /// Another locale's version of an article.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Translation {
     pub id: String,
     pub locale: String,

@@ -1,0 +1,65 @@
+//! `kbc serve`: build, serve the build directory on 127.0.0.1 with live reload, rebuild on changes.
+
+use super::{Exit, Ui, watch};
+use kbc::serve::Status;
+use kbc::serve::server::{self, Shared};
+use std::path::Path;
+
+pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> Exit {
+    let Some(mut session) = watch::session(dir, dest) else { return Exit::Failure };
+    let watcher = match kbc::serve::Watch::start(&session) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Failure;
+        }
+    };
+    let outcome = session.rebuild(false);
+    watch::report(ui, &outcome);
+    let mut generation = 1;
+    let shared = Shared::new(Status::new(generation, &session.dir, &outcome));
+    let build_dir = session.build_dir();
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            return Exit::Failure;
+        }
+    };
+    let url = match listener.local_addr() {
+        Ok(a) => format!("http://127.0.0.1:{}/", a.port()),
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            return Exit::Failure;
+        }
+    };
+    let app = server::app(shared.clone(), build_dir.clone());
+    std::thread::spawn(move || {
+        if let Err(e) = server::run(listener, app) {
+            eprintln!("error: the server stopped: {e}");
+            std::process::exit(Exit::Failure as i32);
+        }
+    });
+    // Tests and scripts read the URL from this line.
+    eprintln!("serving `{}` at {url} (Ctrl-C to stop)", build_dir.display());
+    if open && let Err(e) = opener::open_browser(&url) {
+        eprintln!("warning: cannot open a browser: {e}");
+    }
+    let error = watcher.run(&mut session, |s, changed| {
+        if changed.is_empty() {
+            // The writer paused: bring the search index up to date. Pages need no reload: they
+            // load the index when someone searches.
+            let outcome = s.rebuild(false);
+            watch::search_note(ui, &outcome);
+            return false;
+        }
+        watch::changed_note(ui, changed);
+        let outcome = s.rebuild(true);
+        watch::report(ui, &outcome);
+        generation += 1;
+        shared.publish(Status::new(generation, &s.dir, &outcome));
+        outcome.stale_search
+    });
+    eprintln!("error: {error}");
+    Exit::Failure
+}

@@ -1,0 +1,109 @@
+//! `kbc watch`: rebuild on every change and print the diagnostics of each rebuild.
+
+use super::{Exit, Ui};
+use kbc::diag::Severity;
+use kbc::diag::render::{self, Format, RenderOptions};
+use kbc::serve::{Outcome, Session};
+use std::path::{Path, PathBuf};
+
+pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
+    let Some(mut session) = session(dir, dest) else { return Exit::Failure };
+    let watcher = match kbc::serve::Watch::start(&session) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Failure;
+        }
+    };
+    let outcome = session.rebuild(false);
+    report(ui, &outcome);
+    eprintln!("watching `{}` for changes (Ctrl-C to stop)", session.dir.display());
+    let error = watcher.run(&mut session, |s, changed| {
+        if changed.is_empty() {
+            // The writer paused: bring the search index up to date.
+            let outcome = s.rebuild(false);
+            search_note(ui, &outcome);
+            return false;
+        }
+        changed_note(ui, changed);
+        let outcome = s.rebuild(true);
+        report(ui, &outcome);
+        outcome.stale_search
+    });
+    eprintln!("error: {error}");
+    Exit::Failure
+}
+
+/// A session over `dir`, paths made absolute.
+pub fn session(dir: &Path, dest: Option<&Path>) -> Option<Session> {
+    let abs = |p: &Path| match std::path::absolute(p) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("error: cannot use `{}`: {e}", p.display());
+            None
+        }
+    };
+    let dir = abs(dir)?;
+    let dest: Option<PathBuf> = match dest {
+        Some(d) => Some(abs(d)?),
+        None => None,
+    };
+    Some(Session::new(dir, dest))
+}
+
+/// Reports the follow-up build that refreshed the search index.
+pub fn search_note(ui: &Ui, outcome: &kbc::serve::Outcome) {
+    if let Some(e) = &outcome.error {
+        eprintln!("error: {e}");
+    } else if ui.verbose && outcome.published {
+        eprintln!("search index updated ({:.2?})", outcome.elapsed);
+    }
+}
+
+/// Says what triggered a rebuild (with `--verbose`).
+pub fn changed_note(ui: &Ui, changed: &[PathBuf]) {
+    if ui.verbose
+        && let Some(first) = changed.first()
+    {
+        let more = if changed.len() > 1 { format!(" and {} more", changed.len() - 1) } else { String::new() };
+        eprintln!("changed: {}{more}", first.display());
+    }
+}
+
+/// Prints a rebuild's diagnostics (as `kbc build` does) and one line about what it did.
+pub fn report(ui: &Ui, outcome: &Outcome) {
+    if let Some(book) = &outcome.book {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown: Vec<_> = book
+            .diagnostics
+            .iter()
+            .filter(|d| match d.severity {
+                Severity::Error => true,
+                Severity::Warning => !ui.quiet,
+                Severity::Note => ui.verbose,
+            })
+            .cloned()
+            .collect();
+        let opts = RenderOptions { format: Format::Human, color: ui.color, cwd: &cwd };
+        eprint!("{}", render::render(&shown, &book.content.sources, &opts));
+    }
+    if let Some(e) = &outcome.error {
+        eprintln!("error: {e}");
+    }
+    let articles = outcome.book.as_ref().map_or(0, |b| b.articles.len());
+    let warnings = outcome.book.as_ref().map_or(0, |b| b.count(Severity::Warning));
+    let notes = outcome.book.as_ref().map_or(0, |b| b.count(Severity::Note));
+    if !ui.quiet {
+        eprintln!("{}", render::summary(outcome.errors(), warnings, notes, articles, outcome.elapsed));
+    }
+    if outcome.published {
+        if ui.verbose {
+            eprintln!("parsed {} and rendered {} of {articles} articles", outcome.parsed, outcome.rendered);
+            if outcome.stale_search {
+                eprintln!("the search index is the previous build's until the next pause");
+            }
+        }
+    } else if outcome.book.is_some() && outcome.error.is_none() {
+        eprintln!("note: the content has errors; the last good build is kept");
+    }
+}

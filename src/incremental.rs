@@ -1,0 +1,289 @@
+//! Incremental builds: renderers reuse what a previous build rendered for an article whose inputs
+//! did not change.
+//!
+//! Every article gets a key: a SHA-256 of everything its outputs depend on. Rendering stays a pure
+//! function of the model, so the key is computed from the model, not from a list of files:
+//!
+//! - kbc's version, the resolved configuration, the theme (every file of a user theme, and the
+//!   built-in one), and the shape of the whole book (every article's path, locale, title and
+//!   `ms.assetid`, every navigation file's text): a change to any of these re-renders everything;
+//! - the article's own model (with its includes expanded) and how each of its links resolved;
+//! - the sections and anchors of every article it links to, its place in the navigation and its
+//!   translations.
+//!
+//! Checking is not cached: load, parse, resolve and check always run over the whole knowledge
+//! base, so a removed anchor is reported in every article that links to it, and those articles
+//! (whose resolved links changed) are rendered again.
+//!
+//! The cache lives in the build directory, `.kbc-cache/render/<renderer>/<key>.json`, and is written
+//! into each new build beside the outputs (unchanged entries hard-linked from the previous build),
+//! so it survives [`crate::output::publish`]'s swap and keeps only what the current build used.
+
+use crate::Book;
+use crate::model::{Article, ArticleId};
+use crate::render::html::{site, theme};
+use crate::render::{Memo, hex};
+use crate::resolve::Resolved;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// The cache folder inside a build directory.
+pub const CACHE_DIR: &str = ".kbc-cache/render";
+
+/// A cache entry: its folder (the renderer) and file name (the key).
+type Entry = (String, String);
+
+/// The render cache of one build: keys of the current articles, and where the previous build
+/// kept its entries.
+pub struct Cache {
+    keys: Vec<String>,
+    /// `<build dir>/.kbc-cache/render` of the previous build (read only).
+    previous: PathBuf,
+    /// Entries used by this build: `(folder, file name)` → bytes when new, `None` when reused.
+    used: Mutex<HashMap<Entry, Option<Vec<u8>>>>,
+    rendered: Vec<AtomicBool>,
+    reused_globals: AtomicUsize,
+    /// Whether a whole-book result may come from a build with other inputs (see [`Cache::stale`]).
+    allow_stale: bool,
+    used_stale: AtomicBool,
+}
+
+impl Cache {
+    /// Keys every article of `book`; entries are looked up under `build_dir`.
+    pub fn new(book: &Book, build_dir: &Path) -> Cache {
+        let keys = article_keys(book);
+        Cache {
+            rendered: keys.iter().map(|_| AtomicBool::new(false)).collect(),
+            keys,
+            previous: build_dir.join(CACHE_DIR),
+            used: Mutex::new(HashMap::new()),
+            reused_globals: AtomicUsize::new(0),
+            allow_stale: false,
+            used_stale: AtomicBool::new(false),
+        }
+    }
+
+    /// Lets whole-book results (the search index) come from the previous build when their inputs
+    /// changed, so a watch loop publishes an edit without waiting for a full re-index; a later
+    /// build without this brings them up to date. [`Cache::used_stale`] tells whether it happened.
+    pub fn stale(mut self, allow: bool) -> Cache {
+        self.allow_stale = allow;
+        self
+    }
+
+    /// Whether this build published a whole-book result made from older inputs.
+    pub fn used_stale(&self) -> bool {
+        self.used_stale.load(Ordering::Relaxed)
+    }
+
+    /// Articles that at least one renderer rendered (the rest came from the cache).
+    pub fn rendered(&self) -> usize {
+        self.rendered.iter().filter(|r| r.load(Ordering::Relaxed)).count()
+    }
+
+    /// Writes the entries this build used into `out` (the new build folder): reused ones are
+    /// hard-linked from the previous build (copied where links are not possible).
+    pub fn persist(&self, out: &Path) -> std::io::Result<()> {
+        let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries: Vec<_> = used.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        for ((folder, file), bytes) in entries {
+            let dir = out.join(CACHE_DIR).join(folder);
+            std::fs::create_dir_all(&dir)?;
+            let to = dir.join(file);
+            match bytes {
+                Some(b) => std::fs::write(&to, b)?,
+                None => {
+                    let from = self.previous.join(folder).join(file);
+                    if std::fs::hard_link(&from, &to).is_err() {
+                        std::fs::copy(&from, &to)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn lookup(&self, folder: &str, file: String) -> Option<Vec<u8>> {
+        let bytes = std::fs::read(self.previous.join(folder).join(&file)).ok()?;
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), None);
+        Some(bytes)
+    }
+
+    fn store(&self, folder: &str, file: String, value: Vec<u8>) {
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), Some(value));
+    }
+}
+
+/// Renderer names become folder names: keep them plain.
+fn folder(renderer: &str) -> Option<&str> {
+    (!renderer.is_empty() && renderer.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then_some(renderer)
+}
+
+impl Memo for Cache {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    fn get(&self, renderer: &str, id: ArticleId) -> Option<Vec<u8>> {
+        let key = self.keys.get(id.0 as usize)?;
+        self.lookup(folder(renderer)?, format!("{key}.json"))
+    }
+
+    fn put(&self, renderer: &str, id: ArticleId, value: Vec<u8>) {
+        if let Some(r) = self.rendered.get(id.0 as usize) {
+            r.store(true, Ordering::Relaxed);
+        }
+        if let (Some(key), Some(folder)) = (self.keys.get(id.0 as usize), folder(renderer)) {
+            self.store(folder, format!("{key}.json"), value);
+        }
+    }
+
+    fn get_global(&self, name: &str, key: &str) -> Option<Vec<u8>> {
+        let name = folder(name)?;
+        let mut found = self.lookup("global", format!("{name}-{key}.bin"));
+        if found.is_none() && self.allow_stale {
+            // The previous build kept only the entry it used: at most one per name.
+            let prefix = format!("{name}-");
+            let older = std::fs::read_dir(self.previous.join("global"))
+                .ok()?
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|f| f.starts_with(&prefix) && f.ends_with(".bin"))
+                .min()?;
+            found = self.lookup("global", older);
+            self.used_stale.store(found.is_some(), Ordering::Relaxed);
+        }
+        if found.is_some() {
+            self.reused_globals.fetch_add(1, Ordering::Relaxed);
+        }
+        found
+    }
+
+    fn put_global(&self, name: &str, key: &str, value: Vec<u8>) {
+        if let Some(name) = folder(name) {
+            self.store("global", format!("{name}-{key}.bin"), value);
+        }
+    }
+}
+
+/// Writes serialised values straight into a hasher.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn feed(h: &mut Sha256, value: &impl Serialize) {
+    // Serialising these types does not fail (string keys only); a failure would only cost reuse.
+    let _ = serde_json::to_writer(HashWriter(h), value);
+    h.update([0xff]);
+}
+
+/// What other articles see of an article: its path, title, locale, sections and anchors (no spans,
+/// so an edit elsewhere in the article does not change it).
+fn facts(a: &Article) -> [u8; 32] {
+    let mut h = Sha256::new();
+    feed(&mut h, &(&a.rel_path, &a.title, &a.locale, &a.meta.assetid, &a.id));
+    for s in &a.sections {
+        feed(&mut h, &(s.level, &s.title, &s.id, &s.anchors, s.parent));
+    }
+    for an in &a.anchors {
+        feed(&mut h, &(&an.id, &an.kind, an.section, an.heading));
+    }
+    h.finalize().into()
+}
+
+/// The hash of kbc's version, the configuration and the theme.
+pub fn settings_key(book: &Book) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update([0]);
+    // Everything but `[check]`: rules and `--external` change diagnostics, never outputs (what
+    // resolution decides is in each article's key).
+    let c = &book.config;
+    h.update(format!("{:?}\0{:?}\0{:?}\0{:?}", c.root, c.book, c.build, c.output).as_bytes());
+    h.update([0]);
+    for (name, text) in theme::default_files() {
+        feed(&mut h, &(name, text));
+    }
+    if let Some(dir) = &book.config.output.html.theme {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                feed(&mut h, &rel.to_string_lossy());
+                // An unreadable theme file fails the render itself; here it only changes the key.
+                h.update(std::fs::read(entry.path()).unwrap_or_default());
+                h.update([0xff]);
+            }
+        }
+    }
+    h.finalize().into()
+}
+
+/// The key of every article, in article order.
+pub fn article_keys(book: &Book) -> Vec<String> {
+    use rayon::prelude::*;
+    let mut h = Sha256::new();
+    h.update(settings_key(book));
+    for a in &book.articles {
+        feed(&mut h, &(&a.rel_path, &a.locale, &a.title, &a.meta.assetid));
+    }
+    for nav in &book.navs {
+        let src = book.content.sources.get(nav.file);
+        feed(&mut h, &(&src.rel_path, &src.text));
+    }
+    let global: [u8; 32] = h.finalize().into();
+
+    let facts: Vec<[u8; 32]> = book.articles.par_iter().map(facts).collect();
+    let strings = crate::render::html::strings::for_lang(
+        book.config
+            .book
+            .language
+            .as_deref()
+            .or(book.articles.first().map(|a| a.locale.as_str()))
+            .unwrap_or(""),
+    );
+    let nav = site::SiteNav::build(book, strings.other_articles);
+    let translations = site::translations(book);
+    (0..book.articles.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut h = Sha256::new();
+            h.update(global);
+            let article = &book.articles[i];
+            let links = book.resolution.links.get(i).map_or(&[][..], Vec::as_slice);
+            feed(&mut h, &(article, links));
+            let mut others = BTreeSet::new();
+            for r in links {
+                if let Resolved::Article { article, .. } = r {
+                    others.insert(article.0);
+                }
+            }
+            // Titles, paths and locales of every article are in `global`: the place in the
+            // navigation (previous, next) and the translations need only their ids.
+            if let Some(place) = nav.places.get(i) {
+                h.update(format!("{place:?}").as_bytes());
+            }
+            feed(&mut h, &translations.get(i).map(|t| t.iter().map(|a| a.0).collect::<Vec<_>>()));
+            for j in others {
+                if let Some(f) = facts.get(j as usize) {
+                    h.update(j.to_le_bytes());
+                    h.update(f);
+                }
+            }
+            hex(&h.finalize())
+        })
+        .collect()
+}

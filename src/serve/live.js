@@ -1,0 +1,55 @@
+// kbc serve: reloads the page after each rebuild and shows the content's errors over it.
+// Added by the server to HTML responses only; published files never contain it.
+(function () {
+  "use strict";
+  var BASE = "/__kbc/";
+  var ID = "kbc-live-overlay";
+
+  function el(tag, style, text) {
+    var e = document.createElement(tag);
+    if (style) e.setAttribute("style", style);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function show(status) {
+    var old = document.getElementById(ID);
+    if (old) old.remove();
+    var errors = (status.diagnostics || []).filter(function (d) { return d.severity === "error"; });
+    if (!status.error && errors.length === 0) return;
+    var box = el("div", "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.92);" +
+      "color:#eee;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2em");
+    box.id = ID;
+    box.setAttribute("role", "alert");
+    var n = errors.length + (status.error ? 1 : 0);
+    box.appendChild(el("h2", "margin:0 0 1em;color:#ff8080;font-size:18px",
+      "kbc: " + n + (n === 1 ? " error" : " errors") + (status.published ? "" : " (showing the last good build)")));
+    if (status.error) box.appendChild(el("pre", "white-space:pre-wrap;margin:0 0 1em", status.error));
+    errors.forEach(function (d) {
+      var item = el("div", "margin:0 0 1em");
+      item.className = "kbc-live-diagnostic";
+      item.appendChild(el("div", "color:#9cdcfe", d.file + ":" + d.line + ":" + d.column));
+      item.appendChild(el("div", "", "error[" + d.code + "]: " + d.message));
+      if (d.label) item.appendChild(el("div", "color:#aaa", d.label));
+      box.appendChild(item);
+    });
+    var close = el("button", "position:absolute;top:1em;right:1em", "×");
+    close.setAttribute("aria-label", "Hide");
+    close.onclick = function () { box.remove(); };
+    box.appendChild(close);
+    document.body.appendChild(box);
+  }
+
+  function refresh() {
+    fetch(BASE + "status", { cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(show)
+      .catch(function () {});
+  }
+
+  refresh();
+  if (window.EventSource) {
+    var events = new EventSource(BASE + "events");
+    events.addEventListener("reload", function () { location.reload(); });
+  }
+})();

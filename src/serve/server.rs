@@ -1,0 +1,176 @@
+//! The HTTP side of `kbc serve`: the build directory as static files (tower-http's `ServeDir`),
+//! with a small script added to every HTML response that reloads the page when a rebuild is
+//! published (server-sent events) and shows the content's errors as an overlay.
+//!
+//! Routes under [`PREFIX`]: `events` (the event stream: `hello`, then `reload` after each
+//! rebuild, with the generation as data), `status` ([`super::Status`] as JSON), `live.js`.
+//! kbc's own files in the build directory (the render cache, the build marker) are not served.
+
+use super::Status;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// Where kbc's own routes live; no build output starts with `__kbc`.
+pub const PREFIX: &str = "/__kbc/";
+
+/// The live reload and overlay script.
+const LIVE_JS: &str = include_str!("live.js");
+
+/// The tag added before `</body>` of every HTML response.
+const SCRIPT_TAG: &str = "<script src=\"/__kbc/live.js\"></script>";
+
+/// HTML responses are read whole to add the script; larger ones are passed through untouched.
+const MAX_INJECT: usize = 64 * 1024 * 1024;
+
+/// State shared by the rebuild loop and the request handlers.
+pub struct Shared {
+    status: Mutex<Status>,
+    generation: watch::Sender<u64>,
+}
+
+impl Shared {
+    pub fn new(status: Status) -> Arc<Shared> {
+        let (generation, _) = watch::channel(status.generation);
+        Arc::new(Shared { status: Mutex::new(status), generation })
+    }
+
+    /// Records a rebuild and tells every open page to reload.
+    pub fn publish(&self, status: Status) {
+        let generation = status.generation;
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
+        self.generation.send_replace(generation);
+    }
+
+    fn status(&self) -> Status {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// The application: kbc's routes, then the build directory.
+pub fn app(shared: Arc<Shared>, build_dir: PathBuf) -> Router {
+    let files = tower_http::services::ServeDir::new(build_dir).append_index_html_on_directories(true);
+    Router::new()
+        .route("/__kbc/events", get(events))
+        .route("/__kbc/status", get(status))
+        .route("/__kbc/live.js", get(live_js))
+        .fallback_service(files)
+        .layer(middleware::from_fn(live_reload))
+        .with_state(shared)
+}
+
+/// Serves `app` on `listener` until the process ends.
+pub fn run(listener: std::net::TcpListener, app: Router) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        axum::serve(listener, app).await
+    })
+}
+
+async fn events(
+    State(shared): State<Arc<Shared>>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let rx = shared.generation.subscribe();
+    let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
+        if !first && rx.changed().await.is_err() {
+            return None;
+        }
+        let generation = *rx.borrow_and_update();
+        let event =
+            Event::default().event(if first { "hello" } else { "reload" }).data(generation.to_string());
+        Some((Ok(event), (rx, false)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    let body = serde_json::to_string(&shared.status()).unwrap_or_else(|_| "{}".into());
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+}
+
+async fn live_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], LIVE_JS)
+        .into_response()
+}
+
+/// Refuses kbc's own files, adds the live reload script to HTML, answers a missing page with a small
+/// page that still carries the script (so the overlay shows before the first good build), and
+/// turns off caching: every response must reflect the latest build.
+async fn live_reload(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    // kbc's own files only: content may have dot-folders of its own (`.attachments/`).
+    let hidden = path.split('/').any(|s| s.to_ascii_lowercase().replace("%2e", ".").starts_with(".kbc-"));
+    if hidden {
+        return not_found(&path);
+    }
+    let response = next.run(request).await;
+    if path.starts_with(PREFIX) {
+        return response;
+    }
+    if response.status() == StatusCode::NOT_FOUND {
+        return not_found(&path);
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let (mut parts, body) = response.into_parts();
+    parts.headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    if !is_html || parts.status != StatusCode::OK {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_INJECT).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(inject(&bytes)))
+}
+
+fn not_found(path: &str) -> Response {
+    let escaped = crate::render::html::sanitize::escape(path);
+    let page = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p><code>{escaped}</code> is not in the build. <a href=\"/\">Home</a></p></body></html>"
+    );
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::response::Html(inject(page.as_bytes())),
+    )
+        .into_response()
+}
+
+/// The page with the script before its last `</body>` (or at the end).
+fn inject(html: &[u8]) -> Vec<u8> {
+    let at = html.windows(7).rposition(|w| w.eq_ignore_ascii_case(b"</body>")).unwrap_or(html.len());
+    let mut out = Vec::with_capacity(html.len() + SCRIPT_TAG.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(SCRIPT_TAG.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_goes_before_the_last_body_end_tag() {
+        assert_eq!(
+            String::from_utf8(inject(b"<p>x</p></BODY></html>")).unwrap(),
+            format!("<p>x</p>{SCRIPT_TAG}</BODY></html>")
+        );
+        assert_eq!(String::from_utf8(inject(b"<p>x")).unwrap(), format!("<p>x{SCRIPT_TAG}"));
+    }
+}
