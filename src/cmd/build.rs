@@ -4,7 +4,7 @@ use super::{CheckArgs, Exit, Ui};
 use kbc::Book;
 use kbc::config::Config;
 use kbc::diag::Severity;
-use kbc::diag::render::{self, Format, RenderOptions};
+use kbc::diag::render::{self, Format};
 use std::path::Path;
 use std::time::Instant;
 
@@ -57,19 +57,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
     if book.config.check.external.enable {
         check_external(ui, &mut book);
     }
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let shown: Vec<_> = book
-        .diagnostics
-        .iter()
-        .filter(|d| match d.severity {
-            Severity::Error => true,
-            Severity::Warning => !ui.quiet,
-            Severity::Note => ui.verbose,
-        })
-        .cloned()
-        .collect();
-    let opts = RenderOptions { format: args.format, color: ui.color, cwd: &cwd };
-    let text = render::render(&shown, &book.content.sources, &opts);
+    let text = ui.diagnostics(&book, args.format);
     match args.format {
         // Machine formats go to stdout so they can be piped; people read stderr.
         Format::Json | Format::Sarif | Format::Github => print!("{text}"),

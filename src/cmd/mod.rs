@@ -12,7 +12,9 @@ pub mod serve;
 #[cfg(feature = "serve")]
 pub mod watch;
 
-use kbc::diag::render::Format;
+use kbc::Book;
+use kbc::diag::Severity;
+use kbc::diag::render::{self, Format, RenderOptions};
 
 /// Exit codes, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,4 +44,24 @@ pub struct CheckArgs {
     /// Also check http(s) links over the network (as `[check.external] enable = true`).
     #[arg(long)]
     pub external: bool,
+}
+
+impl Ui {
+    /// The book's diagnostics that this terminal shows (errors always, warnings unless quiet, notes
+    /// when verbose), rendered in `format`.
+    pub fn diagnostics(&self, book: &Book, format: Format) -> String {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown: Vec<_> = book
+            .diagnostics
+            .iter()
+            .filter(|d| match d.severity {
+                Severity::Error => true,
+                Severity::Warning => !self.quiet,
+                Severity::Note => self.verbose,
+            })
+            .cloned()
+            .collect();
+        let opts = RenderOptions { format, color: self.color, cwd: &cwd };
+        render::render(&shown, &book.content.sources, &opts)
+    }
 }

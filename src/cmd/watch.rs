@@ -2,7 +2,7 @@
 
 use super::{Exit, Ui};
 use kbc::diag::Severity;
-use kbc::diag::render::{self, Format, RenderOptions};
+use kbc::diag::render::{self, Format};
 use kbc::serve::{Outcome, Session};
 use std::path::{Path, PathBuf};
 
@@ -73,19 +73,7 @@ pub fn changed_note(ui: &Ui, changed: &[PathBuf]) {
 /// Prints a rebuild's diagnostics (as `kbc build` does) and one line about what it did.
 pub fn report(ui: &Ui, outcome: &Outcome) {
     if let Some(book) = &outcome.book {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let shown: Vec<_> = book
-            .diagnostics
-            .iter()
-            .filter(|d| match d.severity {
-                Severity::Error => true,
-                Severity::Warning => !ui.quiet,
-                Severity::Note => ui.verbose,
-            })
-            .cloned()
-            .collect();
-        let opts = RenderOptions { format: Format::Human, color: ui.color, cwd: &cwd };
-        eprint!("{}", render::render(&shown, &book.content.sources, &opts));
+        eprint!("{}", ui.diagnostics(book, Format::Human));
     }
     if let Some(e) = &outcome.error {
         eprintln!("error: {e}");

@@ -17,6 +17,7 @@ pub mod search;
 pub mod text;
 
 use crate::Book;
+use crate::parse::link::percent_decode;
 use crate::render::json::{self, types};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -479,29 +480,6 @@ fn site_path(site_url: Option<&str>, url: &str) -> String {
     };
     let rest = rest.split('#').next().unwrap_or(rest);
     percent_decode(rest.trim_start_matches('/'))
-}
-
-/// Decodes `%XX` escapes; anything malformed is kept as written.
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 /// A locale filter: `zh-CN`, `zh-cn` and `zh` all select `zh-CN`.
