@@ -526,7 +526,8 @@ pub fn dest_range(src: &str) -> Option<Range<usize>> {
     if !src.ends_with(')') {
         return None;
     }
-    let open = src.rfind("](")? + 2;
+    // A byte search: `rfind` with a two-byte pattern sets up a two-way searcher on every link.
+    let open = src.as_bytes().windows(2).rposition(|w| w == b"](")? + 2;
     let rest = &src[open..];
     let lead = rest.len() - rest.trim_start().len();
     let start = open + lead;
