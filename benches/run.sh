@@ -4,11 +4,11 @@
 # files to HTML, nothing else), kbc's full build with and without the search index, a no-op rebuild, a
 # rebuild after one file changed, peak RSS, and mdBook on the same articles. Prints Markdown tables.
 #
-#   benches/run.sh [N...]            # default: 1000 10000
+#   benches/run.sh [N...]            # default: 1000 2000 10000
 #
 # Environment:
 #   REPEAT=3        runs of each measurement; the table shows the fastest (and the largest RSS)
-#   MDBOOK_MAX=10000  largest base mdBook builds (it is slow and writes a lot); 0 skips mdBook
+#   MDBOOK_MAX=2000   largest base mdBook builds (quadratic output: at 10,000 it ran over 11 minutes); 0 skips it
 #   KEEP=1          keep the generated bases and outputs in target/bench-kb/ (default: outputs removed)
 #
 # Bases are generated once into target/bench-kb/kb-N/ and reused; delete the folder to regenerate.
@@ -16,9 +16,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SIZES=("$@")
-[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000)
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 2000 10000)
 REPEAT=${REPEAT:-3}
-MDBOOK_MAX=${MDBOOK_MAX:-10000}
+MDBOOK_MAX=${MDBOOK_MAX:-2000}
 OUT=target/bench-kb
 mkdir -p "$OUT"
 LOG="$OUT/run.log"
