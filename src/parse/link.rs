@@ -27,7 +27,9 @@ pub fn classify(dest: &str) -> LinkTarget {
         None => (dest, None),
     };
     let path = path_and_query.split_once('?').map_or(path_and_query, |(p, _)| p);
-    let path = percent_decode(&path.replace('\\', "/"));
+    // Most paths have no backslash: decode them without a copy made first.
+    let path =
+        if path.contains('\\') { percent_decode(&path.replace('\\', "/")) } else { percent_decode(path) };
     if path.is_empty() {
         return match fragment {
             Some(fragment) => LinkTarget::Fragment { fragment },
