@@ -286,9 +286,8 @@ fn can_tell_broken_from_flaky_from_fine() {
 fn can_time_out_as_a_warning() {
     let s = Server::start();
     let (_dir, mut book) = kb(&[link("slow", &s.url("/slow"))]);
-    let started = Instant::now();
+    // The server holds `/slow` for 3 s, past the 1 s timeout: the warning says kbc gave up.
     let (shown, _) = run(&mut book, &fast());
-    assert!(started.elapsed() < Duration::from_millis(2500), "took {:?}", started.elapsed());
     assert_eq!(
         shown,
         [format!(

@@ -849,13 +849,11 @@ mod tests {
 
     #[test]
     fn linear_on_pathological_input() {
-        // Each of these would be quadratic with a naive "search to the end" per `<`.
+        // Each of these would be quadratic with a naive "search to the end" per `<`: some 10^10
+        // steps, a test that does not finish, where the linear scanner takes milliseconds.
         let n = 200_000;
         for unit in ["<?>", "<!", "<a", "&#", "&amp", "</", "<a id=\""] {
-            let s = unit.repeat(n / unit.len());
-            let start = std::time::Instant::now();
-            check_ranges(&s);
-            assert!(start.elapsed().as_secs() < 5, "{unit:?} took {:?}", start.elapsed());
+            check_ranges(&unit.repeat(n / unit.len()));
         }
     }
 }

@@ -225,10 +225,9 @@ mod tests {
             "404.html",
             "{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}",
         )]);
-        let started = std::time::Instant::now();
+        // 10^10 iterations: only the fuel limit makes this return at all.
         let e = theme.render("404.html", context! {}).unwrap_err();
         assert!(e.to_string().contains("fuel"), "{e}");
-        assert!(started.elapsed().as_secs() < 20);
 
         let (_dir, theme) =
             theme_with(&[("404.html", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")]);
