@@ -5,6 +5,7 @@ use super::{RenderError, write_file};
 use crate::Book;
 use crate::model::Article;
 use crate::resolve::Resolved;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 
@@ -25,10 +26,11 @@ pub fn article_json(book: &Book, index: usize) -> String {
     s
 }
 
-/// Writes every article's dump under `out/model/`.
+/// Writes every article's dump under `out/model/`, in parallel (each file depends on its article
+/// alone, so the order of writing does not show in the output).
 pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
-    for (i, a) in book.articles.iter().enumerate() {
-        write_file(out, &format!("model/{}.json", a.rel_path), article_json(book, i))?;
-    }
-    Ok(())
+    book.articles
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(i, a)| write_file(out, &format!("model/{}.json", a.rel_path), article_json(book, i)))
 }
