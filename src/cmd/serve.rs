@@ -6,14 +6,7 @@ use kbc::serve::server::{self, Shared};
 use std::path::Path;
 
 pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> Exit {
-    let Some(mut session) = watch::session(dir, dest) else { return Exit::Failure };
-    let watcher = match kbc::serve::Watch::start(&session) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Failure;
-        }
-    };
+    let Some((mut session, watcher)) = watch::start(dir, dest) else { return Exit::Failure };
     let outcome = session.rebuild(false);
     watch::report(ui, &outcome);
     let mut generation = 1;

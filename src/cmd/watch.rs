@@ -7,14 +7,7 @@ use kbc::serve::{Outcome, Session};
 use std::path::{Path, PathBuf};
 
 pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
-    let Some(mut session) = session(dir, dest) else { return Exit::Failure };
-    let watcher = match kbc::serve::Watch::start(&session) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Failure;
-        }
-    };
+    let Some((mut session, watcher)) = start(dir, dest) else { return Exit::Failure };
     let outcome = session.rebuild(false);
     report(ui, &outcome);
     eprintln!("watching `{}` for changes (Ctrl-C to stop)", session.dir.display());
@@ -35,7 +28,20 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
 }
 
 /// A session over `dir`, paths made absolute.
-pub fn session(dir: &Path, dest: Option<&Path>) -> Option<Session> {
+/// The session and its file watcher, started before the first build so that no edit made during
+/// it is lost; `None` after saying why.
+pub fn start(dir: &Path, dest: Option<&Path>) -> Option<(Session, kbc::serve::Watch)> {
+    let session = session(dir, dest)?;
+    match kbc::serve::Watch::start(&session) {
+        Ok(watcher) => Some((session, watcher)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+fn session(dir: &Path, dest: Option<&Path>) -> Option<Session> {
     let abs = |p: &Path| match std::path::absolute(p) {
         Ok(p) => Some(p),
         Err(e) => {

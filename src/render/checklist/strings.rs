@@ -22,11 +22,9 @@ pub struct Strings {
     pub article: &'static str,
     pub qr: &'static str,
     pub video: &'static str,
-    pub note: &'static str,
-    pub tip: &'static str,
-    pub important: &'static str,
-    pub warning: &'static str,
-    pub caution: &'static str,
+    /// The page's words of the same language: alert labels are the ones the article page shows.
+    #[serde(skip)]
+    pub page: &'static crate::render::html::strings::Strings,
     /// `(see 2.3)`: opening, word, closing.
     pub see_open: &'static str,
     pub see: &'static str,
@@ -56,11 +54,7 @@ const EN: Strings = Strings {
     article: "Article",
     qr: "QR code of the article's address",
     video: "Video",
-    note: "Note",
-    tip: "Tip",
-    important: "Important",
-    warning: "Warning",
-    caution: "Caution",
+    page: &crate::render::html::strings::EN,
     see_open: " (",
     see: "see ",
     see_close: ")",
@@ -88,11 +82,7 @@ const ZH: Strings = Strings {
     article: "文章",
     qr: "文章地址的二维码",
     video: "视频",
-    note: "备注",
-    tip: "提示",
-    important: "重要",
-    warning: "警告",
-    caution: "注意",
+    page: &crate::render::html::strings::ZH,
     see_open: "（",
     see: "见 ",
     see_close: "）",
@@ -113,14 +103,6 @@ pub fn for_lang(lang: &str) -> &'static Strings {
 impl Strings {
     /// The label of an alert kind.
     pub fn alert(&self, kind: &crate::model::AlertKind) -> String {
-        use crate::model::AlertKind;
-        match kind {
-            AlertKind::Note => self.note.to_string(),
-            AlertKind::Tip => self.tip.to_string(),
-            AlertKind::Important => self.important.to_string(),
-            AlertKind::Warning => self.warning.to_string(),
-            AlertKind::Caution => self.caution.to_string(),
-            AlertKind::Custom(s) => s.clone(),
-        }
+        self.page.alert(kind)
     }
 }

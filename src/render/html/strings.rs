@@ -41,7 +41,7 @@ pub struct Strings {
     pub caution: &'static str,
 }
 
-const EN: Strings = Strings {
+pub(crate) const EN: Strings = Strings {
     skip_to_content: "Skip to content",
     navigation: "Navigation",
     menu: "Menu",
@@ -78,7 +78,7 @@ const EN: Strings = Strings {
     caution: "Caution",
 };
 
-const ZH: Strings = Strings {
+pub(crate) const ZH: Strings = Strings {
     skip_to_content: "跳到正文",
     navigation: "导航",
     menu: "菜单",
@@ -121,5 +121,20 @@ pub fn for_lang(lang: &str) -> &'static Strings {
     match primary.as_str() {
         "zh" => &ZH,
         _ => &EN,
+    }
+}
+
+impl Strings {
+    /// The label of an alert kind (a custom `[!KIND]` keeps its own word).
+    pub fn alert(&self, kind: &crate::model::AlertKind) -> String {
+        use crate::model::AlertKind;
+        match kind {
+            AlertKind::Note => self.note.to_string(),
+            AlertKind::Tip => self.tip.to_string(),
+            AlertKind::Important => self.important.to_string(),
+            AlertKind::Warning => self.warning.to_string(),
+            AlertKind::Caution => self.caution.to_string(),
+            AlertKind::Custom(s) => s.clone(),
+        }
     }
 }
