@@ -42,6 +42,9 @@
 //! paper = "a4"                         # "a4" | "letter"
 //! topics = []                          # empty: every article with entries or procedures
 //!
+//! [output.model]
+//! enable = false                       # model/<path>.json: the parsed model, for inspection
+//!
 //! [check]
 //! absolute-links = "ignore"            # "ignore" | "warn" | "error"
 //! deny-warnings = false
@@ -107,6 +110,15 @@ pub struct OutputConfig {
     pub html: HtmlConfig,
     pub json: JsonConfig,
     pub checklist: ChecklistConfig,
+    pub model: ModelConfig,
+}
+
+/// `[output.model]`: the debug dump of each article's parsed model. Off by default: it is as large
+/// as every other output together and only people working on kbc or a theme read it (`kbc debug
+/// model FILE` shows one article without a build).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelConfig {
+    pub enable: bool,
 }
 
 /// Whether an `<iframe>` may show `url`: an `https:` (or `http:`, or protocol-relative) URL on one of
@@ -342,6 +354,13 @@ struct RawOutput {
     html: RawHtml,
     json: RawJson,
     checklist: RawChecklist,
+    model: RawModel,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+struct RawModel {
+    enable: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -596,6 +615,7 @@ impl Config {
             paper: raw_checklist.paper.unwrap_or(defaults.paper),
             topics: raw_checklist.topics.unwrap_or(defaults.topics),
         };
+        let model = ModelConfig { enable: raw.output.model.enable.unwrap_or(false) };
 
         // [check], [check.rules]
         let mut rules = BTreeMap::new();
@@ -641,7 +661,14 @@ impl Config {
             external,
         };
 
-        Ok(Config { root, config_file, book, build, output: OutputConfig { html, json, checklist }, check })
+        Ok(Config {
+            root,
+            config_file,
+            book,
+            build,
+            output: OutputConfig { html, json, checklist, model },
+            check,
+        })
     }
 
     /// The severity a diagnostic code gets under this config: `None` when the rule is `"allow"`;
@@ -857,6 +884,9 @@ enable = false
 paper = "letter"
 topics = ["printers", "network"]
 
+[output.model]
+enable = true
+
 [check]
 absolute-links = "error"
 deny-warnings = true
@@ -906,6 +936,7 @@ cache-max-age-hours = 1
                     paper: Paper::Letter,
                     topics: vec!["printers".into(), "network".into()],
                 },
+                model: ModelConfig { enable: true },
             },
             check: CheckConfig {
                 rules: BTreeMap::from([

@@ -24,6 +24,7 @@ use crate::model::{Article, ArticleId};
 use crate::render::html::{site, theme};
 use crate::render::{Memo, hex};
 use crate::resolve::Resolved;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
@@ -89,23 +90,23 @@ impl Cache {
     /// hard-linked from the previous build (copied where links are not possible).
     pub fn persist(&self, out: &Path) -> std::io::Result<()> {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        let mut entries: Vec<_> = used.iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        for ((folder, file), bytes) in entries {
-            let dir = out.join(CACHE_DIR).join(folder);
-            std::fs::create_dir_all(&dir)?;
-            let to = dir.join(file);
+        let folders: BTreeSet<&String> = used.keys().map(|(folder, _)| folder).collect();
+        for folder in folders {
+            std::fs::create_dir_all(out.join(CACHE_DIR).join(folder))?;
+        }
+        used.par_iter().try_for_each(|((folder, file), bytes)| {
+            let to = out.join(CACHE_DIR).join(folder).join(file);
             match bytes {
-                Some(b) => std::fs::write(&to, b)?,
+                Some(b) => std::fs::write(&to, b),
                 None => {
                     let from = self.previous.join(folder).join(file);
                     if std::fs::hard_link(&from, &to).is_err() {
                         std::fs::copy(&from, &to)?;
                     }
+                    Ok(())
                 }
             }
-        }
-        Ok(())
+        })
     }
 
     fn lookup(&self, folder: &str, file: String) -> Option<Vec<u8>> {
@@ -234,7 +235,6 @@ pub fn settings_key(book: &Book) -> [u8; 32] {
 
 /// The key of every article, in article order.
 pub fn article_keys(book: &Book) -> Vec<String> {
-    use rayon::prelude::*;
     let mut h = Sha256::new();
     h.update(settings_key(book));
     for a in &book.articles {

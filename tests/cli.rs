@@ -38,6 +38,19 @@ fn build_refuses_a_foreign_dest_and_keeps_the_old_build_on_errors() {
     std::fs::write(kb.path().join("a.md"), "# A\n\n[b](gone.md)\n").unwrap();
     assert_eq!(kbc(&["build", d]).status.code(), Some(1));
     assert!(marker.is_file());
+    assert!(kb.path().join("book/a.html").is_file());
+}
+
+#[test]
+fn the_model_dump_is_written_only_when_enabled() {
+    let kb = common::fixture(&[("content/a.md", "# A\n"), ("book.toml", "[book]\ntitle = \"T\"\n")]);
+    let d = kb.path().to_str().unwrap();
+    assert_eq!(kbc(&["build", d]).status.code(), Some(0));
+    assert!(kb.path().join("book/a.html").is_file());
+    assert!(!kb.path().join("book/model").exists());
+    std::fs::write(kb.path().join("book.toml"), "[book]\ntitle = \"T\"\n\n[output.model]\nenable = true\n")
+        .unwrap();
+    assert_eq!(kbc(&["build", d]).status.code(), Some(0));
     assert!(kb.path().join("book/model/a.md.json").is_file());
 }
 

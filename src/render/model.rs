@@ -1,4 +1,5 @@
-//! The model dump: `model/<content path>.json` per article, for inspection and debugging.
+//! The model dump: `model/<content path>.json` per article, for inspection and debugging, when
+//! `[output.model] enable` is set.
 //! Not a public contract (the chatbot JSON is); its shape follows the internal model.
 
 use super::{RenderError, write_file};
@@ -29,6 +30,9 @@ pub fn article_json(book: &Book, index: usize) -> String {
 /// Writes every article's dump under `out/model/`, in parallel (each file depends on its article
 /// alone, so the order of writing does not show in the output).
 pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
+    if !book.config.output.model.enable {
+        return Ok(());
+    }
     book.articles
         .par_iter()
         .enumerate()

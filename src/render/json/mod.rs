@@ -180,11 +180,11 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
         })
         .collect::<Result<_, _>>()?;
 
-    for (i, r) in rendered.iter().enumerate() {
+    rendered.par_iter().enumerate().try_for_each(|(i, r)| {
         let id = ArticleId(i as u32);
         write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
-        write_file(out, &cx.json_path(id), &r.article)?;
-    }
+        write_file(out, &cx.json_path(id), &r.article)
+    })?;
     let file = format!("{API_DIR}/troubleshooting.jsonl");
     write_file(out, &file, rendered.iter().map(|r| r.entries.as_str()).collect::<String>())?;
     let file = format!("{API_DIR}/chunks.jsonl");

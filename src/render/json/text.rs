@@ -21,9 +21,45 @@ impl Default for Tokens {
     }
 }
 
+/// Pieces longer than this are counted every time: the cache is for the words and short runs that
+/// recur across a knowledge base (and within an article, whose text is counted as units, as
+/// chunks and as a whole).
+const CACHED_PIECE_BYTES: usize = 64;
+/// A thread's cache is emptied when it holds this many pieces, so memory stays bounded.
+const CACHED_PIECES: usize = 1 << 18;
+
+thread_local! {
+    /// Token counts of pre-tokenized pieces, per thread (rayon's threads live as long as the
+    /// build, and a count depends on the piece alone, so no thread sees another's work).
+    static PIECES: std::cell::RefCell<std::collections::HashMap<Box<str>, u32>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 impl Tokens {
+    /// The exact o200k token count of `text` (as `Tokenizer::count`): pre-tokenize, then count
+    /// each piece with BPE, remembering short pieces. The profile of a build showed BPE at a fifth
+    /// of its time, mostly on pieces it had counted before.
     pub fn count(&self, text: &str) -> usize {
-        self.bpe.count(text)
+        let text = self.bpe.normalize(text);
+        PIECES.with_borrow_mut(|cache| {
+            if cache.len() >= CACHED_PIECES {
+                cache.clear();
+            }
+            self.bpe
+                .split(text.as_str())
+                .map(|piece| {
+                    if piece.len() > CACHED_PIECE_BYTES {
+                        return self.bpe.bpe.count(piece.as_bytes());
+                    }
+                    if let Some(n) = cache.get(piece) {
+                        return *n as usize;
+                    }
+                    let n = self.bpe.bpe.count(piece.as_bytes());
+                    cache.insert(piece.into(), u32::try_from(n).unwrap_or(u32::MAX));
+                    n
+                })
+                .sum()
+        })
     }
 }
 
@@ -116,5 +152,10 @@ mod tests {
         let zh = "若要解决登录错误，首先消除登录时遇到困难的最常见的原因。";
         let n = tokens.count(zh);
         assert!(n > 5 && n < zh.chars().count(), "{n}");
+        // Remembered pieces give the tokenizer's own count.
+        let en = "Sign in to Skype for Business Online; sign in again. Sign-in errors: 0x80070005.";
+        for text in [zh, en, en, "  \n\n  x", ""] {
+            assert_eq!(tokens.count(text), bpe_openai::o200k_base().count(text), "{text:?}");
+        }
     }
 }
