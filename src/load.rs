@@ -198,6 +198,17 @@ fn add_path(content: &mut Content, rel: &str) {
 /// file of list items, of `#` lines), so this bounds what one file can cost.
 pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
+/// Reads one Markdown file's text as [`load`] does (at most [`MAX_FILE_SIZE`], byte order mark
+/// stripped): the text and whether it had a mark, or `None` when [`load`] would skip the file.
+pub fn read_markdown(disk: &Path) -> Option<(String, bool)> {
+    let bytes = read_at_most(disk, MAX_FILE_SIZE).ok()?.ok()?;
+    let (body, had_bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (&bytes[..], false),
+    };
+    Some((std::str::from_utf8(body).ok()?.to_string(), had_bom))
+}
+
 /// Reads one file as UTF-8 text. Invalid UTF-8 gives a diagnostic at the first bad byte and the file
 /// is skipped (it is added to the source map lossily, only so the diagnostic can show it). A file
 /// over [`MAX_FILE_SIZE`] is skipped without being read.

@@ -12,6 +12,7 @@ use crate::source::{FileId, Span};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Where a link goes, once resolved. A resolved link is not a string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,8 +49,10 @@ pub struct Index<'a> {
     by_path: HashMap<&'a str, ArticleId>,
     by_lower_path: HashMap<String, ArticleId>,
     by_guid: HashMap<&'a str, Vec<ArticleId>>,
-    /// Per article: anchor id → section, and lower-cased id → id as written.
-    anchors: Vec<AnchorSet<'a>>,
+    /// Per article: anchor id → section, and lower-cased id → id as written. Built when a link
+    /// first targets the article: a watch loop's preview resolves one article's links without
+    /// hashing the anchors of ten thousand.
+    anchors: Vec<OnceLock<AnchorSet<'a>>>,
 }
 
 struct AnchorSet<'a> {
@@ -62,7 +65,6 @@ impl<'a> Index<'a> {
         let mut by_path = HashMap::new();
         let mut by_lower_path = HashMap::new();
         let mut by_guid: HashMap<&str, Vec<ArticleId>> = HashMap::new();
-        let mut anchors = Vec::with_capacity(articles.len());
         for (i, a) in articles.iter().enumerate() {
             let id = ArticleId(i as u32);
             by_path.insert(a.rel_path.as_str(), id);
@@ -70,15 +72,23 @@ impl<'a> Index<'a> {
             if let Some(g) = &a.meta.assetid {
                 by_guid.entry(g.as_str()).or_default().push(id);
             }
+        }
+        let anchors = articles.iter().map(|_| OnceLock::new()).collect();
+        Index { content, articles, by_path, by_lower_path, by_guid, anchors }
+    }
+
+    /// The anchors of article `id`.
+    fn anchors(&self, id: ArticleId) -> &AnchorSet<'a> {
+        self.anchors[id.0 as usize].get_or_init(|| {
+            let a: &'a Article = &self.articles[id.0 as usize];
             let mut exact = HashMap::with_capacity(a.anchors.len());
             let mut lower = HashMap::with_capacity(a.anchors.len());
             for anchor in &a.anchors {
                 exact.entry(anchor.id.as_str()).or_insert(anchor.section);
                 lower.entry(anchor.id.to_lowercase()).or_insert(anchor.id.as_str());
             }
-            anchors.push(AnchorSet { exact, lower });
-        }
-        Index { content, articles, by_path, by_lower_path, by_guid, anchors }
+            AnchorSet { exact, lower }
+        })
     }
 
     /// The articles claiming an `ms.assetid`.
@@ -109,25 +119,7 @@ pub fn resolve(
         let per_article: Vec<(Vec<Resolved>, Vec<Diagnostic>)> = articles
             .par_iter()
             .enumerate()
-            .map(|(i, a)| {
-                let mut diags = Sink::new();
-                let from = ArticleId(i as u32);
-                let resolved = a
-                    .links
-                    .iter()
-                    .map(|l| {
-                        let ctx = LinkCtx {
-                            from: Some(from),
-                            base: l.base,
-                            role: l.role,
-                            span: l.dest_span,
-                            dest: &l.dest,
-                        };
-                        resolve_target(&index, &ctx, &l.target, absolute, &mut diags)
-                    })
-                    .collect();
-                (resolved, diags.into_vec())
-            })
+            .map(|(i, a)| resolve_links(&index, ArticleId(i as u32), a, absolute))
             .collect();
         let mut diagnostics = Vec::new();
         let mut nav_diags = Sink::new();
@@ -157,17 +149,42 @@ pub fn resolve(
         diagnostics.extend(nav_diags.into_vec());
         (links, nav_links, diagnostics)
     };
-    for (i, article) in articles.iter_mut().enumerate() {
-        for entry in &mut article.troubleshooting {
-            entry.procedure = entry.resolution_links.iter().find_map(|l| match links[i].get(l.0 as usize) {
-                Some(Resolved::Article { article, section: Some(section), fragment: Some(_) }) => {
-                    Some(SectionRef { article: *article, section: *section })
-                }
-                _ => None,
-            });
-        }
+    for (article, links) in articles.iter_mut().zip(&links) {
+        fill_procedures(article, links);
     }
     Resolution { links, nav_links, diagnostics }
+}
+
+/// Resolves the links of one article, `from`, against the whole knowledge base.
+pub fn resolve_links(
+    index: &Index<'_>,
+    from: ArticleId,
+    article: &Article,
+    absolute: AbsoluteLinks,
+) -> (Vec<Resolved>, Vec<Diagnostic>) {
+    let mut diags = Sink::new();
+    let resolved = article
+        .links
+        .iter()
+        .map(|l| {
+            let ctx =
+                LinkCtx { from: Some(from), base: l.base, role: l.role, span: l.dest_span, dest: &l.dest };
+            resolve_target(index, &ctx, &l.target, absolute, &mut diags)
+        })
+        .collect();
+    (resolved, diags.into_vec())
+}
+
+/// Sets the procedure section of each troubleshooting entry: the section its resolution links to.
+pub fn fill_procedures(article: &mut Article, links: &[Resolved]) {
+    for entry in &mut article.troubleshooting {
+        entry.procedure = entry.resolution_links.iter().find_map(|l| match links.get(l.0 as usize) {
+            Some(Resolved::Article { article, section: Some(section), fragment: Some(_) }) => {
+                Some(SectionRef { article: *article, section: *section })
+            }
+            _ => None,
+        });
+    }
 }
 
 struct LinkCtx<'s> {
@@ -360,7 +377,7 @@ fn check_anchor(
     if fragment.starts_with("tab/") {
         return Resolved::Unchecked { reason: "tab link" };
     }
-    let set = &index.anchors[article.0 as usize];
+    let set = index.anchors(article);
     if let Some(&section) = set.exact.get(fragment) {
         return Resolved::Article { article, section, fragment: fragment_owned };
     }

@@ -213,6 +213,15 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Gives file `id` new text (a watch loop's edit), keeping its paths; spans into the old text
+    /// must not be used afterwards. Returns false for an unknown id.
+    pub fn replace_text(&mut self, id: FileId, text: String, had_bom: bool) -> bool {
+        let Some(file) = self.files.get_mut(id.0 as usize) else { return false };
+        let (rel_path, disk_path) = (std::mem::take(&mut file.rel_path), std::mem::take(&mut file.disk_path));
+        *file = SourceFile::new(rel_path, disk_path, text, had_bom);
+        true
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(clamp_u32(i)), f))
     }

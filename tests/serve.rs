@@ -120,6 +120,68 @@ fn next_event(rx: &Receiver<String>, name: &str) -> String {
     }
 }
 
+/// The next event, whatever its name: `(name, data)`.
+fn any_event(rx: &Receiver<String>) -> (String, String) {
+    let deadline = Instant::now() + PATIENCE;
+    let mut name = None;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx.recv_timeout(left).expect("no event");
+        if let Some(n) = line.strip_prefix("event: ") {
+            name = Some(n.to_string());
+        } else if let (Some(n), Some(data)) = (&name, line.strip_prefix("data: ")) {
+            return (n.clone(), data.to_string());
+        }
+    }
+}
+
+#[test]
+fn an_edit_is_previewed_then_rebuilt_and_a_broken_one_is_taken_back() {
+    let kb = common::fixture(&[
+        ("book.toml", "[book]\ntitle = \"Served\"\nsrc = \"content\"\n\n[output.html]\nsearch = false\n"),
+        ("content/a.md", "# Alpha\n\nFirst version. See [beta](b.md#beta).\n"),
+        ("content/b.md", "# Beta\n\nBeta body.\n"),
+    ]);
+    let dir = kb.path();
+    let server = start(dir);
+    let events = events(&server);
+    next_event(&events, "hello");
+
+    // The preview puts the page in place and reloads; the rebuild that follows writes the same
+    // page, so pages only refresh their overlay. The page is the one `kbc build` writes.
+    std::fs::write(dir.join("content/a.md"), "# Alpha\n\nSecond version. See [beta](b.md#beta).\n").unwrap();
+    assert_eq!(any_event(&events).0, "reload");
+    assert_eq!(any_event(&events).0, "status");
+    let served = std::fs::read(dir.join("book/a.html")).unwrap();
+    assert!(String::from_utf8_lossy(&served).contains("Second version."));
+    let clean = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kbc"))
+        .args(["build", "-q"])
+        .arg(dir)
+        .arg("--dest")
+        .arg(clean.path().join("book"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(served, std::fs::read(clean.path().join("book/a.html")).unwrap());
+
+    // A new title changes other pages (b's previous link): the rebuild reloads them too.
+    std::fs::write(dir.join("content/a.md"), "# Alef\n\nSecond version. See [beta](b.md#beta).\n").unwrap();
+    assert_eq!(any_event(&events).0, "reload");
+    assert_eq!(any_event(&events).0, "reload");
+    assert!(std::fs::read_to_string(dir.join("book/b.html")).unwrap().contains("Alef"));
+
+    // A broken anchor: the preview shows the edit, the rebuild fails, and the build folder is the
+    // last good build again, byte for byte.
+    let good = std::fs::read(dir.join("book/a.html")).unwrap();
+    std::fs::write(dir.join("content/a.md"), "# Alef\n\nThird version. See [beta](b.md#gamma).\n").unwrap();
+    assert_eq!(any_event(&events).0, "reload");
+    assert_eq!(any_event(&events).0, "reload");
+    let s = status(&server);
+    assert_eq!((s["errors"].as_u64(), &s["published"]), (Some(1), &serde_json::json!(false)), "{s}");
+    assert_eq!(std::fs::read(dir.join("book/a.html")).unwrap(), good);
+}
+
 #[test]
 fn serve_rebuilds_reloads_and_shows_errors_until_fixed() {
     let kb = common::fixture(&[
@@ -155,7 +217,11 @@ fn serve_rebuilds_reloads_and_shows_errors_until_fixed() {
     wait_for("the edit to be served", || {
         get(&format!("{}a.html", server.url)).1.contains("Second version.").then_some(())
     });
-    let s = status(&server);
+    // That reload came with the preview; the rebuild's status follows.
+    let s = wait_for("the rebuild", || {
+        let s = status(&server);
+        (s["generation"].as_u64() > Some(generation)).then_some(s)
+    });
     assert_eq!(s["errors"], 0, "{s}");
     assert_eq!(s["parsed"], 1, "only the edited file is parsed again: {s}");
     assert_eq!(s["rendered"], 1, "{s}");

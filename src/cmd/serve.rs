@@ -11,6 +11,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> E
     watch::report(ui, &outcome);
     let mut generation = 1;
     let shared = Shared::new(Status::new(generation, &session.dir, &outcome));
+    session.keep(outcome);
     let build_dir = session.build_dir();
     let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
         Ok(l) => l,
@@ -44,14 +45,32 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> E
             // load the index when someone searches.
             let outcome = s.rebuild(false);
             watch::search_note(ui, &outcome);
+            s.keep(outcome);
             return false;
         }
         watch::changed_note(ui, changed);
+        let preview = s.preview(changed);
+        if let Some(p) = &preview {
+            watch::preview_note(ui, p);
+            generation += 1;
+            shared.reload(generation);
+        }
         let outcome = s.rebuild(true);
         watch::report(ui, &outcome);
         generation += 1;
-        shared.publish(Status::new(generation, &s.dir, &outcome));
-        outcome.stale_search
+        let status = Status::new(generation, &s.dir, &outcome);
+        // After a preview, pages reload again only when the rebuild changed what they show.
+        let shown = preview.is_some_and(|p| {
+            outcome.published && outcome.rendered <= p.pages.len() && p.holds(&s.build_dir())
+        });
+        if shown {
+            shared.update(status)
+        } else {
+            shared.publish(status)
+        }
+        let stale = outcome.stale_search;
+        s.keep(outcome);
+        stale
     });
     eprintln!("error: {error}");
     Exit::Failure

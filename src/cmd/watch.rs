@@ -10,18 +10,25 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
     let Some((mut session, watcher)) = start(dir, dest) else { return Exit::Failure };
     let outcome = session.rebuild(false);
     report(ui, &outcome);
+    session.keep(outcome);
     eprintln!("watching `{}` for changes (Ctrl-C to stop)", session.dir.display());
     let error = watcher.run(&mut session, |s, changed| {
         if changed.is_empty() {
             // The writer paused: bring the search index up to date.
             let outcome = s.rebuild(false);
             search_note(ui, &outcome);
+            s.keep(outcome);
             return false;
         }
         changed_note(ui, changed);
+        if let Some(p) = s.preview(changed) {
+            preview_note(ui, &p);
+        }
         let outcome = s.rebuild(true);
         report(ui, &outcome);
-        outcome.stale_search
+        let stale = outcome.stale_search;
+        s.keep(outcome);
+        stale
     });
     eprintln!("error: {error}");
     Exit::Failure
@@ -63,6 +70,15 @@ pub fn search_note(ui: &Ui, outcome: &kbc::serve::Outcome) {
         eprintln!("error: {e}");
     } else if ui.verbose && outcome.published {
         eprintln!("search index updated ({:.2?})", outcome.elapsed);
+    }
+}
+
+/// Says which pages a preview put in place (with `--verbose`).
+pub fn preview_note(ui: &Ui, preview: &kbc::serve::Preview) {
+    if ui.verbose {
+        for (page, _) in &preview.pages {
+            eprintln!("previewed {page} ({:.2?}); rebuilding", preview.elapsed);
+        }
     }
 }
 

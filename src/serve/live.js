@@ -1,4 +1,5 @@
-// kbc serve: reloads the page after each rebuild and shows the content's errors over it.
+// kbc serve: reloads the page after each rebuild (or only refreshes the errors shown over it when
+// the pages did not change) and shows the content's errors over it.
 // Added by the server to HTML responses only; published files never contain it.
 (function () {
   "use strict";
@@ -51,5 +52,6 @@
   if (window.EventSource) {
     var events = new EventSource(BASE + "events");
     events.addEventListener("reload", function () { location.reload(); });
+    events.addEventListener("status", refresh);
   }
 })();

@@ -2,10 +2,17 @@
 //! changes, and (for `serve`) serve the build directory with live reload.
 //!
 //! A [`Session`] keeps what one build leaves for the next in memory (the parsed articles, see
-//! [`crate::build::ParseCache`]) and on disk (the render cache, see [`crate::incremental`]), so a
-//! one-file edit parses one file and renders the articles whose outputs it changes. Every rebuild
-//! publishes like `kbc build` does: the served folder is always a complete build, byte-identical
-//! to `kbc build`'s; live reload is added to HTML responses by the server, never to the files.
+//! [`crate::build::ParseCache`], and the last published book) and on disk (the render cache, see
+//! [`crate::incremental`]), so a one-file edit parses one file and renders the articles whose
+//! outputs it changes. Every rebuild publishes like `kbc build` does: the served folder is a
+//! complete build, byte-identical to `kbc build`'s; live reload is added to HTML responses by the
+//! server, never to the files.
+//!
+//! Before that rebuild, [`Session::preview`] puts the edited article's page in place within
+//! milliseconds at any size of knowledge base: it parses the file, resolves its links against the
+//! last book and renders that one page, exactly as the rebuild will. The rebuild then checks the
+//! whole book and brings every other output up to date; when it cannot publish (the edit broke
+//! something), the previewed pages are put back, so the folder is again the last good build.
 //!
 //! [`Watch`] turns file system events (notify, debounced) into rebuilds; [`server`] is the HTTP side.
 
@@ -28,7 +35,33 @@ pub struct Session {
     /// `--dest`, absolute.
     dest: Option<PathBuf>,
     parse: ParseCache,
+    /// The last published book, for previews, and what its pages share.
+    last: Option<Book>,
+    pages: Option<crate::render::html::Pages>,
+    /// Pages a preview replaced since the last rebuild: path and previous bytes (`None`: the page
+    /// did not exist).
+    previewed: Vec<(PathBuf, Option<Vec<u8>>)>,
 }
+
+/// What a preview did.
+pub struct Preview {
+    /// The pages written: path relative to the build directory, and the HTML.
+    pub pages: Vec<(String, String)>,
+    pub elapsed: Duration,
+}
+
+impl Preview {
+    /// Whether `build_dir` holds exactly the previewed pages (after the rebuild that followed):
+    /// then open pages show the rebuilt site already and need not reload.
+    pub fn holds(&self, build_dir: &Path) -> bool {
+        self.pages
+            .iter()
+            .all(|(rel, html)| std::fs::read(build_dir.join(rel)).is_ok_and(|b| b == html.as_bytes()))
+    }
+}
+
+/// Previews take at most this many changed files; more (a `git checkout`) wait for the rebuild.
+const MAX_PREVIEW: usize = 8;
 
 /// What one rebuild did.
 pub struct Outcome {
@@ -54,7 +87,101 @@ impl Outcome {
 
 impl Session {
     pub fn new(dir: PathBuf, dest: Option<PathBuf>) -> Session {
-        Session { dir, dest, parse: ParseCache::default() }
+        Session { dir, dest, parse: ParseCache::default(), last: None, pages: None, previewed: Vec::new() }
+    }
+
+    /// Keeps a rebuild's book for the next [`Session::preview`] when it was published.
+    /// Computes what its pages share now, while the writer is not waiting.
+    pub fn keep(&mut self, outcome: Outcome) {
+        if outcome.published {
+            self.pages = outcome.book.as_ref().map(crate::render::html::Pages::new);
+            self.last = outcome.book;
+        }
+    }
+
+    /// Writes the page of each changed article into the build directory, rendered from the last
+    /// published book with the new text: the writer sees the edit before the whole book is
+    /// checked and rebuilt. `None` when there is nothing to preview: no published build yet, a
+    /// path that is not an article of it (a new file, a fragment, the theme, `book.toml`), a file
+    /// that cannot be read as text, or unchanged text. The next [`Session::rebuild`] must follow.
+    pub fn preview(&mut self, changed: &[PathBuf]) -> Option<Preview> {
+        let started = Instant::now();
+        if changed.is_empty() || changed.len() > MAX_PREVIEW {
+            return None;
+        }
+        let book = self.last.as_mut()?;
+        // The watcher reports real paths; the content root may be written `docs/../content`.
+        let root = std::fs::canonicalize(&book.content.root).ok()?;
+        let mut edited = Vec::new();
+        for path in changed {
+            let real = std::fs::canonicalize(path).ok()?;
+            let rel = crate::source::slash_path(real.strip_prefix(&root).ok()?);
+            let i = book.articles.iter().position(|a| a.rel_path == rel)?;
+            let file = book.articles[i].file;
+            let (text, had_bom) = crate::load::read_markdown(path)?;
+            if text != book.content.sources.get(file).text {
+                edited.push((i, text, had_bom));
+            }
+        }
+        if edited.is_empty() {
+            return None;
+        }
+        let mut same_shape = true;
+        for (i, text, had_bom) in edited.iter_mut() {
+            let file = book.articles[*i].file;
+            let before = &book.articles[*i];
+            let shape = (before.title.clone(), before.locale.clone(), before.meta.assetid.clone());
+            book.content.sources.replace_text(file, std::mem::take(text), *had_bom);
+            let locale = book.content.default_locale(book.config.book.language.as_deref(), file);
+            let includes = book.content.include_context();
+            let input = crate::parse::ParseInput {
+                sources: &book.content.sources,
+                includes: &includes,
+                default_locale: &locale,
+            };
+            let after = crate::parse::parse_article(&input, file).0;
+            same_shape &= shape == (after.title.clone(), after.locale.clone(), after.meta.assetid.clone());
+            book.articles[*i] = after;
+        }
+        // The navigation and translations come from every article's title, locale and assetid:
+        // when an edit changes those, they are computed again.
+        if !same_shape || self.pages.is_none() {
+            self.pages = Some(crate::render::html::Pages::new(book));
+        }
+        let pages_parts = self.pages.as_ref()?;
+        let absolute = book.config.check.absolute_links;
+        let resolved: Vec<_> = {
+            let index = crate::resolve::Index::new(&book.content, &book.articles);
+            edited
+                .iter()
+                .map(|(i, ..)| {
+                    let id = crate::model::ArticleId(*i as u32);
+                    crate::resolve::resolve_links(&index, id, &book.articles[*i], absolute).0
+                })
+                .collect()
+        };
+        for ((i, ..), links) in edited.iter().zip(resolved) {
+            crate::resolve::fill_procedures(&mut book.articles[*i], &links);
+            if let Some(slot) = book.resolution.links.get_mut(*i) {
+                *slot = links;
+            }
+        }
+        let dest = book.config.build.build_dir.clone();
+        let mut pages = Vec::new();
+        for (i, ..) in &edited {
+            let Ok(Some((rel, html))) = pages_parts.page(book, crate::model::ArticleId(*i as u32)) else {
+                continue;
+            };
+            let path = dest.join(&rel);
+            let before = std::fs::read(&path).ok();
+            if replace_file(&path, html.as_bytes()).is_ok() {
+                if !self.previewed.iter().any(|(p, _)| *p == path) {
+                    self.previewed.push((path, before));
+                }
+                pages.push((rel, html));
+            }
+        }
+        Some(Preview { pages, elapsed: started.elapsed() })
     }
 
     fn config(&self) -> Result<Config, String> {
@@ -100,6 +227,21 @@ impl Session {
     /// With `quick`, a changed search index is not rebuilt: the previous one is published and
     /// [`Outcome::stale_search`] says a `rebuild(false)` should follow when the writer pauses.
     pub fn rebuild(&mut self, quick: bool) -> Outcome {
+        let outcome = self.build(quick);
+        // When this build was not published, the build directory must be the last good build
+        // again: put back the pages that previews replaced.
+        for (path, before) in std::mem::take(&mut self.previewed) {
+            if !outcome.published {
+                let _ = match before {
+                    Some(bytes) => replace_file(&path, &bytes),
+                    None => std::fs::remove_file(&path),
+                };
+            }
+        }
+        outcome
+    }
+
+    fn build(&mut self, quick: bool) -> Outcome {
         let started = Instant::now();
         let mut outcome = Outcome {
             book: None,
@@ -148,6 +290,17 @@ impl Session {
         outcome.elapsed = started.elapsed();
         outcome
     }
+}
+
+/// Replaces `path` with `bytes` through a temporary file beside it and a rename, so a reader never
+/// sees half a page (and a page hard-linked into the render cache is never written through).
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.kbc-preview"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// What the overlay and `/__kbc/status` show about the last rebuild.

@@ -3,7 +3,7 @@
 //! published (server-sent events) and shows the content's errors as an overlay.
 //!
 //! Routes under [`PREFIX`]: `events` (the event stream: `hello`, then `reload` after each
-//! rebuild, with the generation as data), `status` ([`super::Status`] as JSON), `live.js`.
+//! rebuild, with the generation as data; `status` when only the diagnostics changed), `status` ([`super::Status`] as JSON), `live.js`.
 //! kbc's own files in the build directory (the render cache, the build marker) are not served.
 
 use super::Status;
@@ -35,20 +35,38 @@ const MAX_INJECT: usize = 64 * 1024 * 1024;
 /// State shared by the rebuild loop and the request handlers.
 pub struct Shared {
     status: Mutex<Status>,
-    generation: watch::Sender<u64>,
+    /// The generation, and whether pages must reload for it (else only the overlay changed).
+    generation: watch::Sender<(u64, bool)>,
 }
 
 impl Shared {
     pub fn new(status: Status) -> Arc<Shared> {
-        let (generation, _) = watch::channel(status.generation);
+        let (generation, _) = watch::channel((status.generation, true));
         Arc::new(Shared { status: Mutex::new(status), generation })
     }
 
     /// Records a rebuild and tells every open page to reload.
     pub fn publish(&self, status: Status) {
+        self.record(status, true);
+    }
+
+    /// Records a rebuild whose pages are the ones open pages show already (a preview put them in
+    /// place): pages refresh their error overlay without reloading.
+    pub fn update(&self, status: Status) {
+        self.record(status, false);
+    }
+
+    /// Tells every open page to reload (after a preview), keeping the status.
+    pub fn reload(&self, generation: u64) {
+        let mut status = self.status();
+        status.generation = generation;
+        self.publish(status);
+    }
+
+    fn record(&self, status: Status, reload: bool) {
         let generation = status.generation;
         *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
-        self.generation.send_replace(generation);
+        self.generation.send_replace((generation, reload));
     }
 
     fn status(&self) -> Status {
@@ -86,9 +104,13 @@ async fn events(
         if !first && rx.changed().await.is_err() {
             return None;
         }
-        let generation = *rx.borrow_and_update();
-        let event =
-            Event::default().event(if first { "hello" } else { "reload" }).data(generation.to_string());
+        let (generation, reload) = *rx.borrow_and_update();
+        let name = match (first, reload) {
+            (true, _) => "hello",
+            (false, true) => "reload",
+            (false, false) => "status",
+        };
+        let event = Event::default().event(name).data(generation.to_string());
         Some((Ok(event), (rx, false)))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())

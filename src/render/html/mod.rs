@@ -44,30 +44,68 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     write_memo(book, out, memo).map(|_| ())
 }
 
+/// What every page of one build shares (theme, sanitizer, navigation, translations), computed
+/// once; [`Pages::page`] renders single pages with it. A watch loop keeps one to show an edit
+/// before the whole book is rebuilt.
+pub struct Pages {
+    theme: theme::Theme,
+    sanitizer: sanitize::Sanitizer,
+    nav: SiteNav,
+    translations: Vec<Vec<ArticleId>>,
+    lang: String,
+    search: bool,
+    home: &'static str,
+}
+
+impl Pages {
+    pub fn new(book: &Book) -> Pages {
+        let cfg = &book.config.output.html;
+        let lang = site_lang(book);
+        Pages {
+            theme: theme::Theme::load(cfg.theme.as_deref()),
+            sanitizer: sanitize::Sanitizer::new(&cfg.iframe_hosts),
+            nav: SiteNav::build(book, strings::for_lang(&lang).other_articles),
+            translations: site::translations(book),
+            lang,
+            search: cfg.search && search::AVAILABLE && !book.articles.is_empty(),
+            home: urls::home_path(book),
+        }
+    }
+
+    /// Article `id`'s page, `(path, html)`, exactly as [`write`] writes it when `book` has the
+    /// same paths, titles and navigation as the book these parts were made from; `None` when the
+    /// site is not enabled.
+    pub fn page(&self, book: &Book, id: ArticleId) -> Result<Option<(String, String)>, RenderError> {
+        if !book.config.output.html.enable || id.0 as usize >= book.articles.len() {
+            return Ok(None);
+        }
+        let page = self.ctx(book).article_page(id)?;
+        Ok(Some((page.path, page.html)))
+    }
+
+    fn ctx<'a>(&'a self, book: &'a Book) -> SiteCtx<'a> {
+        SiteCtx {
+            home: self.home,
+            book,
+            theme: &self.theme,
+            sanitizer: &self.sanitizer,
+            nav: &self.nav,
+            translations: &self.translations,
+            lang: self.lang.clone(),
+            search: self.search,
+        }
+    }
+}
+
 /// [`write`], reusing the pages (and search index) of unchanged articles from `memo`.
 pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Stats, RenderError> {
     let cfg = &book.config.output.html;
     if !cfg.enable {
         return Ok(Stats::default());
     }
-    let theme = theme::Theme::load(cfg.theme.as_deref());
-    let sanitizer = sanitize::Sanitizer::new(&cfg.iframe_hosts);
-    let lang = site_lang(book);
-    let strings = strings::for_lang(&lang);
-    let nav = SiteNav::build(book, strings.other_articles);
-    let translations = site::translations(book);
-    let search = cfg.search && search::AVAILABLE && !book.articles.is_empty();
-    let home = urls::home_path(book);
-    let ctx = SiteCtx {
-        home,
-        book,
-        theme: &theme,
-        sanitizer: &sanitizer,
-        nav: &nav,
-        translations: &translations,
-        lang,
-        search,
-    };
+    let parts = Pages::new(book);
+    let (theme, nav, search, home) = (&parts.theme, &parts.nav, parts.search, parts.home);
+    let ctx = parts.ctx(book);
 
     let pages: Vec<Rendered> = (0..book.articles.len())
         .into_par_iter()
