@@ -4,6 +4,10 @@
 //! Run with `cargo bench --bench parse`; filter with e.g. `cargo bench --bench parse -- floor`.
 //! All four benchmarks share one throughput: the bytes of every Markdown file of every root.
 
+/// The allocator kbc's binary uses, so both sides are measured as kbc runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use kbc::Book;
 use kbc::config::Config;

@@ -93,9 +93,9 @@ impl<'a> Expander<'a, '_> {
         let mut raw: Vec<(Event<'a>, Span)> = Vec::new();
         let mut merge = TextMerge::default();
         if direct {
-            self.out.events.reserve(body.len() / 16);
+            self.out.events.reserve(body.len() / 10);
         } else {
-            raw.reserve(body.len() / 16);
+            raw.reserve(body.len() / 10);
         }
         for (event, range) in iter {
             let span = Span::new(file, range.start + body_start..range.end + body_start);
