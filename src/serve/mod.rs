@@ -90,8 +90,8 @@ impl Session {
         Session { dir, dest, parse: ParseCache::default(), last: None, pages: None, previewed: Vec::new() }
     }
 
-    /// Keeps a rebuild's book for the next [`Session::preview`] when it was published.
-    /// Computes what its pages share now, while the writer is not waiting.
+    /// Keeps a rebuild's book for the next [`Session::preview`] when it was published, and
+    /// computes what its pages share now, while the writer is not waiting.
     pub fn keep(&mut self, outcome: Outcome) {
         if outcome.published {
             self.pages = outcome.book.as_ref().map(crate::render::html::Pages::new);
@@ -181,7 +181,8 @@ impl Session {
                 pages.push((rel, html));
             }
         }
-        Some(Preview { pages, elapsed: started.elapsed() })
+        // No page written (the site is off, or the build folder is not writable): nothing to show.
+        (!pages.is_empty()).then(|| Preview { pages, elapsed: started.elapsed() })
     }
 
     fn config(&self) -> Result<Config, String> {
