@@ -202,11 +202,16 @@ pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 /// stripped): the text and whether it had a mark, or `None` when [`load`] would skip the file.
 pub fn read_markdown(disk: &Path) -> Option<(String, bool)> {
     let bytes = read_at_most(disk, MAX_FILE_SIZE).ok()?.ok()?;
-    let (body, had_bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (rest, true),
-        None => (&bytes[..], false),
-    };
+    let (body, had_bom) = split_bom(&bytes);
     Some((std::str::from_utf8(body).ok()?.to_string(), had_bom))
+}
+
+/// A file's bytes without a leading UTF-8 byte order mark, and whether it had one.
+pub fn split_bom(bytes: &[u8]) -> (&[u8], bool) {
+    match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    }
 }
 
 /// Reads one file as UTF-8 text. Invalid UTF-8 gives a diagnostic at the first bad byte and the file
@@ -239,10 +244,7 @@ fn read_text(content: &mut Content, rel: &str, disk: &Path) -> Option<FileId> {
             return None;
         }
     };
-    let (body, had_bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (rest, true),
-        None => (&bytes[..], false),
-    };
+    let (body, had_bom) = split_bom(&bytes);
     match std::str::from_utf8(body) {
         Ok(text) => {
             let file = SourceFile::new(rel.to_string(), disk.to_path_buf(), text.to_string(), had_bom);

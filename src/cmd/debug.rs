@@ -5,9 +5,7 @@ use std::path::Path;
 
 fn read(file: &Path) -> Option<String> {
     match std::fs::read(file) {
-        Ok(bytes) => {
-            Some(String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).into_owned())
-        }
+        Ok(bytes) => Some(String::from_utf8_lossy(kbc::load::split_bom(&bytes).0).into_owned()),
         Err(e) => {
             eprintln!("error: cannot read `{}`: {e}", file.display());
             None
