@@ -25,5 +25,7 @@ pub mod resolve;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod source;
+#[cfg(test)]
+mod test_corpus;
 
 pub use build::Book;

@@ -357,7 +357,6 @@ mod tests {
     use super::super::{FrontMatter, Split, parse, parse_slow, split};
     use crate::source::FileId;
     use proptest::prelude::*;
-    use std::path::PathBuf;
 
     /// Both readers, asserting that they agree; returns whether the fast path read the YAML.
     fn same(text: &str) -> bool {
@@ -370,34 +369,10 @@ mod tests {
         }
     }
 
-    /// `/work/shared` seen from the crate: `../shared` or `../../shared`.
-    fn shared_dir() -> PathBuf {
-        let root = env!("CARGO_MANIFEST_DIR");
-        [format!("{root}/../shared"), format!("{root}/../../shared")]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|p| p.join("corpus/dev").is_dir())
-            .expect("the shared directory with corpus/dev, at ../shared or ../../shared")
-    }
-
-    fn markdown_files(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
-        let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-            let entry = entry.expect("readable directory entry");
-            if entry.path().extension().and_then(|e| e.to_str()) != Some("md") {
-                continue;
-            }
-            let text = std::fs::read_to_string(entry.path()).expect("UTF-8 Markdown");
-            let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
-            files.push((entry.path().to_path_buf(), text));
-        }
-        files
-    }
-
     #[test]
     fn corpus_fast_equals_slow() {
-        let shared = shared_dir();
-        let files = markdown_files(&shared.join("corpus/dev"));
+        let shared = crate::test_corpus::shared_dir();
+        let files = crate::test_corpus::dev_markdown();
         assert!(files.len() > 100, "{} files", files.len());
         let (mut with_front_matter, mut fast) = (0, 0);
         let mut fell_back = Vec::new();
@@ -414,7 +389,7 @@ mod tests {
                 }
             }
         }
-        for (_, text) in markdown_files(&shared.join("seed")) {
+        for (_, text) in crate::test_corpus::markdown_files(&shared.join("seed")) {
             assert!(same(&text), "the seed takes the fast path");
             same(&text.replace('\n', "\r\n"));
         }
