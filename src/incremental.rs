@@ -22,15 +22,15 @@
 use crate::Book;
 use crate::model::{Article, ArticleId};
 use crate::render::html::{site, theme};
-use crate::render::{Memo, hex};
+use crate::render::{Memo, hash_json, hex};
 use crate::resolve::Resolved;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// The cache folder inside a build directory.
 pub const CACHE_DIR: &str = ".kbc-cache/render";
@@ -38,14 +38,28 @@ pub const CACHE_DIR: &str = ".kbc-cache/render";
 /// A cache entry: its folder (the renderer) and file name (the key).
 type Entry = (String, String);
 
+/// What this build did with a cache entry.
+enum Used {
+    /// Taken from the previous build: [`Cache::persist`] links it into the new one.
+    Reused,
+    /// Rendered by this build and already written into the new build folder.
+    Written,
+    /// Rendered before the new build folder was known, or writing it there failed:
+    /// [`Cache::persist`] writes it (and reports the error).
+    Held(Vec<u8>),
+}
+
 /// The render cache of one build: keys of the current articles, and where the previous build
-/// kept its entries.
+/// kept its entries. New entries are written into the new build as they are stored (see
+/// [`Memo::begin`]), so a build never holds every rendered output in memory.
 pub struct Cache {
     keys: Vec<String>,
     /// `<build dir>/.kbc-cache/render` of the previous build (read only).
     previous: PathBuf,
-    /// Entries used by this build: `(folder, file name)` → bytes when new, `None` when reused.
-    used: Mutex<HashMap<Entry, Option<Vec<u8>>>>,
+    /// The new build folder, once the renderers start writing it.
+    out: OnceLock<PathBuf>,
+    /// Entries used by this build, by `(folder, file name)`.
+    used: Mutex<HashMap<Entry, Used>>,
     rendered: Vec<AtomicBool>,
     reused_globals: AtomicUsize,
     /// Whether a whole-book result may come from a build with other inputs (see [`Cache::stale`]).
@@ -61,6 +75,7 @@ impl Cache {
             rendered: keys.iter().map(|_| AtomicBool::new(false)).collect(),
             keys,
             previous: build_dir.join(CACHE_DIR),
+            out: OnceLock::new(),
             used: Mutex::new(HashMap::new()),
             reused_globals: AtomicUsize::new(0),
             allow_stale: false,
@@ -86,19 +101,23 @@ impl Cache {
         self.rendered.iter().filter(|r| r.load(Ordering::Relaxed)).count()
     }
 
-    /// Writes the entries this build used into `out` (the new build folder): reused ones are
-    /// hard-linked from the previous build (copied where links are not possible).
+    /// Completes the entries this build used in `out` (the new build folder): reused ones are
+    /// hard-linked from the previous build (copied where links are not possible), new ones not
+    /// yet written are written.
     pub fn persist(&self, out: &Path) -> std::io::Result<()> {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         let folders: BTreeSet<&String> = used.keys().map(|(folder, _)| folder).collect();
         for folder in folders {
             std::fs::create_dir_all(out.join(CACHE_DIR).join(folder))?;
         }
-        used.par_iter().try_for_each(|((folder, file), bytes)| {
+        let written_here = self.out.get().is_some_and(|o| o == out);
+        used.par_iter().try_for_each(|((folder, file), state)| {
             let to = out.join(CACHE_DIR).join(folder).join(file);
-            match bytes {
-                Some(b) => std::fs::write(&to, b),
-                None => {
+            match state {
+                Used::Held(b) => std::fs::write(&to, b),
+                Used::Written if written_here => Ok(()),
+                Used::Written => std::fs::copy(self.entry_in(folder, file), &to).map(|_| ()),
+                Used::Reused => {
                     let from = self.previous.join(folder).join(file);
                     if std::fs::hard_link(&from, &to).is_err() {
                         std::fs::copy(&from, &to)?;
@@ -109,14 +128,28 @@ impl Cache {
         })
     }
 
+    /// Where a written entry is in the build folder it was written into.
+    fn entry_in(&self, folder: &str, file: &str) -> PathBuf {
+        self.out.get().map(|o| o.join(CACHE_DIR).join(folder).join(file)).unwrap_or_default()
+    }
+
     fn lookup(&self, folder: &str, file: String) -> Option<Vec<u8>> {
         let bytes = std::fs::read(self.previous.join(folder).join(&file)).ok()?;
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), None);
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), Used::Reused);
         Some(bytes)
     }
 
     fn store(&self, folder: &str, file: String, value: Vec<u8>) {
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), Some(value));
+        let state = match self.out.get() {
+            Some(out) => {
+                let dir = out.join(CACHE_DIR).join(folder);
+                let written =
+                    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(&file), &value));
+                if written.is_ok() { Used::Written } else { Used::Held(value) }
+            }
+            None => Used::Held(value),
+        };
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), state);
     }
 }
 
@@ -129,6 +162,11 @@ fn folder(renderer: &str) -> Option<&str> {
 impl Memo for Cache {
     fn enabled(&self) -> bool {
         true
+    }
+
+    /// A cache serves one build: the first folder it is given is where its new entries go.
+    fn begin(&self, out: &Path) {
+        let _ = self.out.set(out.to_path_buf());
     }
 
     fn get(&self, renderer: &str, id: ArticleId) -> Option<Vec<u8>> {
@@ -173,22 +211,9 @@ impl Memo for Cache {
     }
 }
 
-/// Writes serialised values straight into a hasher.
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn feed(h: &mut Sha256, value: &impl Serialize) {
     // Serialising these types does not fail (string keys only); a failure would only cost reuse.
-    let _ = serde_json::to_writer(HashWriter(h), value);
+    hash_json(h, value);
     h.update([0xff]);
 }
 

@@ -66,15 +66,23 @@ pub fn has_checklist(book: &Book, article: &crate::model::Article) -> bool {
 /// One output format: a name (also its namespace in the incremental cache) and its entry point.
 pub struct Renderer {
     pub name: &'static str,
-    pub write: fn(&Book, &Path, &dyn Memo) -> Result<(), RenderError>,
+    pub write: for<'a> fn(&'a Book, &'a Path, &'a dyn Memo) -> Result<Option<Deferred<'a>>, RenderError>,
 }
+
+/// Work a renderer hands back to run on a thread of its own while the renderers after it run: the
+/// search index, a long job that pagefind runs mostly on one thread, would otherwise leave a core
+/// idle for most of a build.
+pub type Deferred<'a> = Box<dyn FnOnce() -> Result<(), RenderError> + Send + 'a>;
 
 /// Every output, in the order they are written. A renderer checks its own `enable` setting.
 pub const RENDERERS: &[Renderer] = &[
-    Renderer { name: "model", write: |book, out, _| model::write(book, out) },
+    Renderer { name: "model", write: |book, out, _| model::write(book, out).map(|()| None) },
     Renderer { name: "html", write: html::write_with },
-    Renderer { name: "json", write: json::write_with },
-    Renderer { name: "checklist", write: checklist::write_with },
+    Renderer { name: "json", write: |book, out, memo| json::write_with(book, out, memo).map(|()| None) },
+    Renderer {
+        name: "checklist",
+        write: |book, out, memo| checklist::write_with(book, out, memo).map(|()| None),
+    },
 ];
 
 /// Every enabled output, into `out` (a fresh folder that [`crate::output::publish`] swaps in).
@@ -83,17 +91,40 @@ pub fn write_all(book: &Book, out: &Path) -> Result<(), RenderError> {
 }
 
 /// [`write_all`], reusing what `memo` kept of a previous build (see [`crate::incremental`]).
+/// Deferred work runs beside the later renderers and is waited for before this returns, whether
+/// or not a renderer failed; the first error is returned.
 pub fn write_all_with(book: &Book, out: &Path, memo: &dyn Memo) -> Result<(), RenderError> {
-    for r in RENDERERS {
-        (r.write)(book, out, memo)?;
-    }
-    Ok(())
+    memo.begin(out);
+    std::thread::scope(|scope| {
+        let mut background = Vec::new();
+        let mut result = Ok(());
+        for r in RENDERERS {
+            match (r.write)(book, out, memo) {
+                Ok(Some(job)) => background.push((r.name, scope.spawn(job))),
+                Ok(None) => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        for (name, handle) in background {
+            let done = handle.join().unwrap_or_else(|_| {
+                Err(RenderError { path: out.to_path_buf(), message: format!("the {name} renderer panicked") })
+            });
+            result = result.and(done);
+        }
+        result
+    })
 }
 
 /// What a renderer may reuse from a previous build: per-article results (keyed by everything the
 /// article's output depends on, which the memo knows) and whole-book results keyed by a hash of
 /// their inputs. Values are opaque bytes; [`memoized`] and [`memoized_files`] encode them.
 pub trait Memo: Sync {
+    /// The build folder the renderers are about to write (so results can be stored there as they
+    /// come instead of held in memory).
+    fn begin(&self, _out: &Path) {}
     /// Whether storing results is worth encoding them (false for [`NoMemo`]).
     fn enabled(&self) -> bool;
     /// What `renderer` stored for article `id` in a build whose inputs for it were the same.
@@ -151,7 +182,10 @@ pub fn memoized_files<T: Serialize>(
     if !memo.enabled() {
         return render(inputs);
     }
-    let key = serde_json::to_vec(&inputs).map(|b| hex(&sha2::Sha256::digest(&b))).unwrap_or_default();
+    // Hashed as serialised, without holding the serialisation (the search documents are the
+    // size of every page's body).
+    let mut h = sha2::Sha256::new();
+    let key = if hash_json(&mut h, &inputs) { hex(&h.finalize()) } else { String::new() };
     if !key.is_empty()
         && let Some(files) = memo.get_global(name, &key).and_then(|b| decode_files(&b))
     {
@@ -162,6 +196,26 @@ pub fn memoized_files<T: Serialize>(
         memo.put_global(name, &key, encode_files(&files));
     }
     Ok(files)
+}
+
+/// Feeds `value`'s JSON serialisation to `h` through a buffer, without holding it whole; false
+/// when it cannot be serialised.
+pub(crate) fn hash_json(h: &mut sha2::Sha256, value: &impl Serialize) -> bool {
+    let mut w = std::io::BufWriter::with_capacity(8 * 1024, HashWriter(h));
+    serde_json::to_writer(&mut w, value).is_ok() && std::io::Write::flush(&mut w).is_ok()
+}
+
+/// Writes serialised values straight into a hasher.
+struct HashWriter<'a>(&'a mut sha2::Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Lowercase hex of a digest.

@@ -88,6 +88,13 @@ struct Rendered {
     lang: String,
 }
 
+/// What the index of checklists shows of one.
+struct Listed {
+    title: String,
+    items: usize,
+    lang: String,
+}
+
 /// Writes every checklist and the index into `out`.
 pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
     write_memo(book, out, &super::NoMemo)
@@ -116,7 +123,7 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
         Paper::A4 => "A4",
         Paper::Letter => "letter",
     };
-    let rendered: Vec<Option<(ArticleId, Rendered)>> = (0..book.articles.len())
+    let rendered: Vec<Option<(ArticleId, Listed)>> = (0..book.articles.len())
         .into_par_iter()
         .map(|i| {
             let article = &book.articles[i];
@@ -138,7 +145,8 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
             let Some(r) = r else { return Ok(None) };
             write_file(out, &urls::checklist_markdown_path(article), &r.markdown)?;
             write_file(out, &urls::checklist_path(article), &r.html)?;
-            Ok(Some((id, r)))
+            // Only what the index needs is kept: the pages are on disk.
+            Ok(Some((id, Listed { title: r.title, items: r.items, lang: r.lang })))
         })
         .collect::<Result<_, RenderError>>()?;
     let mut index = Vec::new();

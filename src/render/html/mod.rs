@@ -39,9 +39,16 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
     write_memo(book, out, &super::NoMemo)
 }
 
-/// [`write`] for [`super::RENDERERS`].
-pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(), RenderError> {
-    write_memo(book, out, memo).map(|_| ())
+/// [`write`] for [`super::RENDERERS`]: the search index is handed back to run beside the other
+/// renderers.
+pub fn write_with<'a>(
+    book: &'a Book,
+    out: &'a Path,
+    memo: &'a dyn super::Memo,
+) -> Result<Option<super::Deferred<'a>>, RenderError> {
+    let (_, docs) = write_pages(book, out, memo)?;
+    Ok(docs
+        .map(|docs| -> super::Deferred<'a> { Box::new(move || write_search(out, memo, docs).map(|_| ())) }))
 }
 
 /// What every page of one build shares (theme, sanitizer, navigation, translations), computed
@@ -99,23 +106,53 @@ impl Pages {
 
 /// [`write`], reusing the pages (and search index) of unchanged articles from `memo`.
 pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Stats, RenderError> {
+    let (mut stats, docs) = write_pages(book, out, memo)?;
+    if let Some(docs) = docs {
+        stats.search_files = write_search(out, memo, docs)?;
+    }
+    Ok(stats)
+}
+
+/// The search index of `docs` (from `memo` when they are unchanged) under
+/// [`urls::SEARCH_DIR`]; returns the number of files.
+fn write_search(
+    out: &Path,
+    memo: &dyn super::Memo,
+    docs: Vec<search::SearchDoc>,
+) -> Result<usize, RenderError> {
+    let files = super::memoized_files(memo, "search", docs, search::build)?;
+    for (name, bytes) in &files {
+        write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
+    }
+    Ok(files.len())
+}
+
+/// Every page and the site's other files but the search index; returns what the index is to be
+/// built from, when the site has one.
+fn write_pages(
+    book: &Book,
+    out: &Path,
+    memo: &dyn super::Memo,
+) -> Result<(Stats, Option<Vec<search::SearchDoc>>), RenderError> {
     let cfg = &book.config.output.html;
     if !cfg.enable {
-        return Ok(Stats::default());
+        return Ok((Stats::default(), None));
     }
     let parts = Pages::new(book);
     let (theme, nav, search, home) = (&parts.theme, &parts.nav, parts.search, parts.home);
     let ctx = parts.ctx(book);
 
-    let pages: Vec<Rendered> = (0..book.articles.len())
+    // Each page is written as soon as it is rendered; only what the search index needs is kept.
+    let pages: Vec<(usize, search::SearchDoc)> = (0..book.articles.len())
         .into_par_iter()
         .map(|i| {
             let id = ArticleId(i as u32);
-            super::memoized(memo, "html", id, || ctx.article_page(id))
+            let page = super::memoized(memo, "html", id, || ctx.article_page(id))?;
+            write_file(out, &page.path, &page.html)?;
+            Ok((page.unresolved, page.search))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, RenderError>>()?;
     let mut stats = Stats { pages: pages.len(), ..Stats::default() };
-    pages.par_iter().try_for_each(|p| write_file(out, &p.path, &p.html))?;
 
     write_file(out, home, ctx.home_page(home)?)?;
     write_file(out, urls::NOT_FOUND_PATH, ctx.not_found_page()?)?;
@@ -136,16 +173,9 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
         }
         std::fs::copy(&from, &to).map_err(|e| RenderError::io(&from, e))?;
     }
-    stats.unresolved_links = pages.iter().map(|p| p.unresolved).sum();
-    if search {
-        let docs: Vec<_> = pages.into_iter().map(|p| p.search).collect();
-        let files = super::memoized_files(memo, "search", docs, search::build)?;
-        stats.search_files = files.len();
-        for (name, bytes) in files {
-            write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
-        }
-    }
-    Ok(stats)
+    stats.unresolved_links = pages.iter().map(|(unresolved, _)| unresolved).sum();
+    let docs = search.then(|| pages.into_iter().map(|(_, doc)| doc).collect());
+    Ok((stats, docs))
 }
 
 /// The language of the site's own pages: `[book] language`, else the first article's.

@@ -144,6 +144,13 @@ struct Rendered {
     manifest: types::ManifestArticle,
 }
 
+/// What the whole-book files need of an article once its own files are written.
+struct Listed {
+    entries: String,
+    chunks: String,
+    manifest: types::ManifestArticle,
+}
+
 /// Writes the JSON API, the schemas, the Markdown twins and the `llms` files into `out`.
 pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
     write_with(book, out, &super::NoMemo)
@@ -160,11 +167,13 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
         let path = out.join(file);
         move |e: serde_json::Error| RenderError { path: path.clone(), message: e.to_string() }
     };
-    let rendered: Vec<Rendered> = (0..book.articles.len())
+    // Each article's files are written as soon as they are rendered; the whole-book files need
+    // only its entries, chunks and manifest line.
+    let rendered: Vec<Listed> = (0..book.articles.len())
         .into_par_iter()
         .map(|i| {
             let id = ArticleId(i as u32);
-            super::memoized(memo, "json", id, || {
+            let r = super::memoized(memo, "json", id, || {
                 // Hashed as written, final newline included.
                 let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
                 let article = article::article(&cx, id, &twin);
@@ -176,15 +185,12 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
                     manifest: manifest_article(&article),
                     twin,
                 })
-            })
+            })?;
+            write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
+            write_file(out, &cx.json_path(id), &r.article)?;
+            Ok(Listed { entries: r.entries, chunks: r.chunks, manifest: r.manifest })
         })
-        .collect::<Result<_, _>>()?;
-
-    rendered.par_iter().enumerate().try_for_each(|(i, r)| {
-        let id = ArticleId(i as u32);
-        write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
-        write_file(out, &cx.json_path(id), &r.article)
-    })?;
+        .collect::<Result<_, RenderError>>()?;
     let file = format!("{API_DIR}/troubleshooting.jsonl");
     write_file(out, &file, rendered.iter().map(|r| r.entries.as_str()).collect::<String>())?;
     let file = format!("{API_DIR}/chunks.jsonl");
