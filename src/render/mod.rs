@@ -66,8 +66,12 @@ pub fn has_checklist(book: &Book, article: &crate::model::Article) -> bool {
 /// One output format: a name (also its namespace in the incremental cache) and its entry point.
 pub struct Renderer {
     pub name: &'static str,
-    pub write: for<'a> fn(&'a Book, &'a Path, &'a dyn Memo) -> Result<Option<Deferred<'a>>, RenderError>,
+    pub write: WriteFn,
 }
+
+/// A renderer's entry point: writes its files into the build folder, and may hand back work to
+/// finish beside the renderers after it.
+pub type WriteFn = for<'a> fn(&'a Book, &'a Path, &'a dyn Memo) -> Result<Option<Deferred<'a>>, RenderError>;
 
 /// Work a renderer hands back to run on a thread of its own while the renderers after it run: the
 /// search index, a long job that pagefind runs mostly on one thread, would otherwise leave a core

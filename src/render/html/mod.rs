@@ -4,8 +4,8 @@
 //!
 //! A pure function of the resolved [`Book`]: [`body`] walks the model, [`site`] places each article
 //! in the navigation, [`theme`] lays pages out with minijinja templates, [`search`] indexes them.
-//! **Invariant:** pages are rendered in parallel and written in article order; the output is
-//! byte-identical whatever the thread count.
+//! **Invariant:** pages are rendered and written in parallel, and the search index reads them in
+//! article order; the output is byte-identical whatever the thread count.
 
 pub mod body;
 pub mod sanitize;
