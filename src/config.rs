@@ -28,6 +28,7 @@
 //! theme = "theme"                      # optional folder, relative to the folder of book.toml
 //! site-url = "https://support.contoso.com/kb"  # http:// or https://; trailing slash dropped
 //! search = true
+//! search-shards = 2                    # optional; by default one index per 500 pages, at most 2
 //! iframe-hosts = ["www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
 //!                 "learn.microsoft.com", "channel9.msdn.com"]
 //!
@@ -144,9 +145,16 @@ pub struct HtmlConfig {
     /// `http://` or `https://` URL without a trailing slash.
     pub site_url: Option<String>,
     pub search: bool,
+    /// How many independent search indexes the pages are split into (built in parallel, merged
+    /// in the browser); `None` decides from the number of pages.
+    pub search_shards: Option<u32>,
     /// Hosts whose `<iframe>`s (videos) are kept.
     pub iframe_hosts: Vec<String>,
 }
+
+/// The most search indexes `search-shards` may ask for (each costs a reader a download on the first
+/// search).
+pub const MAX_SEARCH_SHARDS: u32 = 16;
 
 /// The `iframe-hosts` allowlist when `book.toml` does not set one.
 pub const DEFAULT_IFRAME_HOSTS: &[&str] = &[
@@ -164,6 +172,7 @@ impl Default for HtmlConfig {
             theme: None,
             site_url: None,
             search: true,
+            search_shards: None,
             iframe_hosts: DEFAULT_IFRAME_HOSTS.iter().map(|h| h.to_string()).collect(),
         }
     }
@@ -370,6 +379,7 @@ struct RawHtml {
     theme: Option<Spanned<String>>,
     site_url: Option<Spanned<String>>,
     search: Option<bool>,
+    search_shards: Option<Spanned<u32>>,
     iframe_hosts: Option<Vec<Spanned<String>>>,
 }
 
@@ -551,6 +561,13 @@ impl Config {
             }
             None => defaults.iframe_hosts,
         };
+        let search_shards = match raw_html.search_shards {
+            Some(n) if !(1..=MAX_SEARCH_SHARDS).contains(n.get_ref()) => {
+                return Err(err(n.span(), format!("`search-shards` must be from 1 to {MAX_SEARCH_SHARDS}")));
+            }
+            Some(n) => Some(*n.get_ref()),
+            None => None,
+        };
         let html = HtmlConfig {
             enable: raw_html.enable.unwrap_or(defaults.enable),
             theme: match raw_html.theme {
@@ -569,6 +586,7 @@ impl Config {
             },
             site_url,
             search: raw_html.search.unwrap_or(defaults.search),
+            search_shards,
             iframe_hosts,
         };
 
@@ -871,6 +889,7 @@ enable = false
 theme = "theme"
 site-url = "https://support.contoso.com/kb/"
 search = false
+search-shards = 3
 iframe-hosts = ["www.youtube.com", "Example.COM"]
 
 [output.json]
@@ -923,6 +942,7 @@ cache-max-age-hours = 1
                     theme: Some(root.join("theme")),
                     site_url: Some("https://support.contoso.com/kb".into()),
                     search: false,
+                    search_shards: Some(3),
                     iframe_hosts: vec!["www.youtube.com".into(), "example.com".into()],
                 },
                 json: JsonConfig {
@@ -1078,6 +1098,10 @@ cache-max-age-hours = 1
         assert!(parse(dir.path(), text).is_err());
         let text = "[check.external]\ntimeout-secs = 0\n";
         assert!(parse(dir.path(), text).is_err());
+        for shards in ["0", "17"] {
+            let e = parse(dir.path(), &format!("[output.html]\nsearch-shards = {shards}\n")).unwrap_err();
+            assert_eq!(e.to_string(), "book.toml:2:17: `search-shards` must be from 1 to 16", "{shards}");
+        }
     }
 
     #[test]

@@ -209,22 +209,10 @@ const CONTRAST_JS: &str = r#"(() => {
   return out;
 })()"#;
 
-#[test]
-fn seed_site_in_chromium() {
-    let Some(chrome) = chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("Chromium is missing: run .ci/browser-deps.sh (the browser tests never skip in CI)");
-        }
-        eprintln!("SKIPPED: no Chromium at /usr/bin/chromium (set KBC_CHROMIUM, or run .ci/browser-deps.sh)");
-        return;
-    };
-    let out = site::test_output("browser");
-    let site_dir = out.join("site");
-    let book = common::book(&common::repo_root());
-    site::write_site(&book, &site_dir);
-    let server = Server::start(site_dir.clone());
-
-    let profile = tempfile::tempdir().expect("profile dir");
+/// Chromium, headless, with one tab whose console errors, uncaught exceptions and failed loads
+/// are collected from here on.
+#[allow(clippy::type_complexity)]
+fn launch(chrome: PathBuf, profile: &Path) -> (Browser, Arc<Tab>, Arc<Mutex<Vec<String>>>) {
     let args: Vec<&OsStr> = [
         "--headless=new",
         "--disable-gpu",
@@ -242,7 +230,7 @@ fn seed_site_in_chromium() {
         .path(Some(chrome))
         .headless(true)
         .sandbox(false)
-        .user_data_dir(Some(profile.path().to_path_buf()))
+        .user_data_dir(Some(profile.to_path_buf()))
         .window_size(Some((1280, 900)))
         .idle_browser_timeout(Duration::from_secs(120))
         .args(args)
@@ -276,6 +264,32 @@ fn seed_site_in_chromium() {
         }
     }))
     .expect("listener");
+    (browser, tab, errors)
+}
+
+/// Chromium or, without it, a skip outside CI and a failure in CI.
+fn chromium_or_skip() -> Option<PathBuf> {
+    let chrome = chromium();
+    if chrome.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("Chromium is missing: run .ci/browser-deps.sh (the browser tests never skip in CI)");
+        }
+        eprintln!("SKIPPED: no Chromium at /usr/bin/chromium (set KBC_CHROMIUM, or run .ci/browser-deps.sh)");
+    }
+    chrome
+}
+
+#[test]
+fn seed_site_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else { return };
+    let out = site::test_output("browser");
+    let site_dir = out.join("site");
+    let book = common::book(&common::repo_root());
+    site::write_site(&book, &site_dir);
+    let server = Server::start(site_dir.clone());
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let (_browser, tab, errors) = launch(chrome, profile.path());
     media(&tab, None, &[("prefers-reduced-motion", "reduce"), ("prefers-color-scheme", "light")]);
     viewport(&tab, 1280, 900, false);
 
@@ -426,6 +440,12 @@ fn seed_site_in_chromium() {
 
 /// Types `query` into the search box; returns the sub-result links of the results, in order.
 fn search(tab: &Tab, query: &str) -> Vec<String> {
+    search_links(tab, query, "a.kbc-sub-result")
+}
+
+/// Types `query` into the search box; returns the `href`s of the result links that `selector`
+/// picks (`a.kbc-result-title`: pages; `a.kbc-sub-result`: sections), in order.
+fn search_links(tab: &Tab, query: &str, selector: &str) -> Vec<String> {
     let q = serde_json::to_string(query).expect("query");
     eval(
         tab,
@@ -435,12 +455,14 @@ fn search(tab: &Tab, query: &str) -> Vec<String> {
     );
     wait_for(
         tab,
-        "!!document.querySelector('#kbc-search-results a.kbc-sub-result')",
+        &format!("!!document.querySelector('#kbc-search-results {selector}')"),
         &format!("search results for {query}"),
     );
     let hits = eval(
         tab,
-        "[...document.querySelectorAll('#kbc-search-results a.kbc-sub-result')].map(a => a.getAttribute('href'))",
+        &format!(
+            "[...document.querySelectorAll('#kbc-search-results {selector}')].map(a => a.getAttribute('href'))"
+        ),
     );
     hits.as_array().expect("hits").iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
 }
@@ -452,4 +474,46 @@ fn follow_first_sub_result(tab: &Tab, id: &str) {
         serde_json::to_string(id).expect("id")
     );
     wait_for(tab, &js, &format!("#{id} to be the target"));
+}
+
+/// A site whose search is split into three indexes (`search-shards = 3`): the browser merges them,
+/// so a page of the first and of the last index are both found.
+#[test]
+fn sharded_search_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else { return };
+    let out = site::test_output("browser-shards");
+    let site_dir = out.join("site");
+    let root =
+        common::corpus_roots().into_iter().find(|r| r.ends_with("en-US_skype_2017-12")).expect("en-US root");
+    let mut book = common::book(&root);
+    book.config.output.html.search_shards = Some(3);
+    let stats = site::write_site(&book, &site_dir);
+    assert!(stats.search_files > 0);
+    for dir in ["", "1/", "2/"] {
+        let entry = site_dir.join(format!("_kbc/search/{dir}pagefind-entry.json"));
+        assert!(entry.is_file(), "{} is missing", entry.display());
+    }
+    assert!(!site_dir.join("_kbc/search/3").exists(), "three indexes, not four");
+    let server = Server::start(site_dir.clone());
+    let profile = tempfile::tempdir().expect("profile dir");
+    let (_browser, tab, errors) = launch(chrome, profile.path());
+
+    // The first and the last article (by content path) are in the first and the last index.
+    let page = |a: &kbc::model::Article| kbc::render::urls::encode(&kbc::render::urls::page_path(a, "html"));
+    let (first, last) = (book.articles.first().expect("articles"), book.articles.last().expect("articles"));
+    for article in [first, last] {
+        // From the home page, at the site root, result links are the pages' paths.
+        open(&tab, &server.url(""));
+        let hits = search_links(&tab, &article.title, "a.kbc-result-title");
+        assert!(
+            hits.contains(&page(article)),
+            "searching {:?} should find {}: {hits:?}",
+            article.title,
+            page(article)
+        );
+    }
+    let errors = errors.lock().expect("errors").clone();
+    // Chromium asks for /favicon.ico on its own; kbc's pages name none.
+    let errors: Vec<_> = errors.into_iter().filter(|e| !e.contains("/favicon.ico")).collect();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
 }

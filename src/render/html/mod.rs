@@ -61,6 +61,8 @@ pub struct Pages {
     translations: Vec<Vec<ArticleId>>,
     lang: String,
     search: bool,
+    /// How many indexes the search is split into ([`search::shard_count`]).
+    search_shards: usize,
     home: &'static str,
 }
 
@@ -75,6 +77,7 @@ impl Pages {
             translations: site::translations(book),
             lang,
             search: cfg.search && search::AVAILABLE && !book.articles.is_empty(),
+            search_shards: search::shard_count(book.articles.len(), cfg.search_shards),
             home: urls::home_path(book),
         }
     }
@@ -100,6 +103,7 @@ impl Pages {
             translations: &self.translations,
             lang: self.lang.clone(),
             search: self.search,
+            search_shards: self.search_shards,
         }
     }
 }
@@ -115,11 +119,7 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
 
 /// The search index of `docs` (from `memo` when they are unchanged) under
 /// [`urls::SEARCH_DIR`]; returns the number of files.
-fn write_search(
-    out: &Path,
-    memo: &dyn super::Memo,
-    docs: Vec<search::SearchDoc>,
-) -> Result<usize, RenderError> {
+fn write_search(out: &Path, memo: &dyn super::Memo, docs: SearchInput) -> Result<usize, RenderError> {
     let files = super::memoized_files(memo, "search", docs, search::build)?;
     for (name, bytes) in &files {
         write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
@@ -127,13 +127,17 @@ fn write_search(
     Ok(files.len())
 }
 
+/// What the search index is built from: every page's document, and how many indexes to split
+/// them into.
+type SearchInput = (Vec<search::SearchDoc>, usize);
+
 /// Every page and the site's other files but the search index; returns what the index is to be
 /// built from, when the site has one.
 fn write_pages(
     book: &Book,
     out: &Path,
     memo: &dyn super::Memo,
-) -> Result<(Stats, Option<Vec<search::SearchDoc>>), RenderError> {
+) -> Result<(Stats, Option<SearchInput>), RenderError> {
     let cfg = &book.config.output.html;
     if !cfg.enable {
         return Ok((Stats::default(), None));
@@ -174,7 +178,7 @@ fn write_pages(
         std::fs::copy(&from, &to).map_err(|e| RenderError::io(&from, e))?;
     }
     stats.unresolved_links = pages.iter().map(|(unresolved, _)| unresolved).sum();
-    let docs = search.then(|| pages.into_iter().map(|(_, doc)| doc).collect());
+    let docs = search.then(|| (pages.into_iter().map(|(_, doc)| doc).collect(), parts.search_shards));
     Ok((stats, docs))
 }
 
@@ -204,6 +208,7 @@ struct SiteCtx<'a> {
     translations: &'a [Vec<ArticleId>],
     lang: String,
     search: bool,
+    search_shards: usize,
     /// The home page's path (computed once: finding it looks at every article).
     home: &'static str,
 }
@@ -222,6 +227,8 @@ struct SiteVars<'a> {
     nav_js: String,
     search: bool,
     search_dir: String,
+    /// The folders of the other search indexes, which the browser merges into the first.
+    search_merge: Vec<String>,
     /// Whether the page has the navigation sidebar (article pages).
     sidebar: bool,
 }
@@ -295,6 +302,9 @@ impl SiteCtx<'_> {
             nav_js: format!("{root}{}", urls::NAV_DATA),
             search: self.search,
             search_dir: format!("{root}{}/", urls::SEARCH_DIR),
+            search_merge: (1..self.search_shards)
+                .map(|i| format!("{root}{}/{}", urls::SEARCH_DIR, search::shard_dir(i)))
+                .collect(),
             sidebar,
             root,
         }

@@ -19,14 +19,83 @@ pub struct SearchDoc {
     pub body: String,
 }
 
+/// Pages per index when `search-shards` is not set: a smaller site keeps one index.
+const PAGES_PER_SHARD: usize = 500;
+/// The most indexes a site gets when `search-shards` is not set. Each one after the first costs a
+/// reader a small download (its entry file, WebAssembly and metadata) on the first search; two
+/// already halve the time the index takes to build.
+const AUTO_SHARDS: usize = 2;
+
+/// How many indexes `pages` pages are split into: `search-shards` when set, else one per
+/// [`PAGES_PER_SHARD`] pages up to [`AUTO_SHARDS`]; never more than there are pages. A function
+/// of the input alone, so the output does not depend on the machine.
+pub fn shard_count(pages: usize, configured: Option<u32>) -> usize {
+    let wanted = match configured {
+        Some(n) => n as usize,
+        None => pages.div_ceil(PAGES_PER_SHARD).min(AUTO_SHARDS),
+    };
+    wanted.clamp(1, pages.max(1))
+}
+
+/// The folder of index `i` under [`crate::render::urls::SEARCH_DIR`]: the first is the folder
+/// itself (where pagefind's script is loaded from), the others are merged into it by the browser.
+pub fn shard_dir(i: usize) -> String {
+    if i == 0 { String::new() } else { format!("{i}/") }
+}
+
+/// `docs` cut into `shards` runs of consecutive pages whose sizes differ by at most one.
+#[cfg(any(feature = "search", test))]
+fn split_docs(mut docs: Vec<SearchDoc>, shards: usize) -> Vec<Vec<SearchDoc>> {
+    let shards = shards.clamp(1, docs.len().max(1));
+    let (base, extra) = (docs.len() / shards, docs.len() % shards);
+    let mut out = Vec::with_capacity(shards);
+    for i in (0..shards).rev() {
+        let len = base + usize::from(i < extra);
+        out.push(docs.split_off(docs.len() - len));
+    }
+    out.reverse();
+    out
+}
+
+/// Index files: (path under the index folder, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
 /// Pagefind's own UI bundles: kbc has its own small search UI, so these are not written.
 #[cfg(feature = "search")]
 const SKIPPED: &[&str] =
     &["pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight"];
 
-/// Builds the index; returns the files to write under [`crate::render::urls::SEARCH_DIR`].
+/// Builds the index, split into `shards` indexes of consecutive pages built in parallel (pagefind
+/// reads one page at a time into an index); returns the files to write under
+/// [`crate::render::urls::SEARCH_DIR`], each index in its [`shard_dir`].
 #[cfg(feature = "search")]
-pub fn build(docs: Vec<SearchDoc>) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+pub fn build((docs, shards): (Vec<SearchDoc>, usize)) -> Result<Files, RenderError> {
+    let parts = split_docs(docs, shards);
+    let built: Vec<Result<Files, RenderError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts.into_iter().map(|part| scope.spawn(move || build_one(part))).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(RenderError {
+                        path: std::path::PathBuf::from(crate::render::urls::SEARCH_DIR),
+                        message: "the search indexer panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::new();
+    for (i, files) in built.into_iter().enumerate() {
+        out.extend(files?.into_iter().map(|(name, bytes)| (format!("{}{name}", shard_dir(i)), bytes)));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// One pagefind index of `docs`, in their order.
+#[cfg(feature = "search")]
+fn build_one(docs: Vec<SearchDoc>) -> Result<Files, RenderError> {
     use pagefind::api::PagefindIndex;
     use pagefind::options::PagefindServiceConfig;
     let err = |m: String| RenderError {
@@ -70,9 +139,50 @@ pub fn build(docs: Vec<SearchDoc>) -> Result<Vec<(String, Vec<u8>)>, RenderError
 
 /// Without the `search` feature there is no index; pages leave the search box out.
 #[cfg(not(feature = "search"))]
-pub fn build(_docs: Vec<SearchDoc>) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+pub fn build(_inputs: (Vec<SearchDoc>, usize)) -> Result<Files, RenderError> {
     Ok(Vec::new())
 }
 
 /// Whether this build of kbc can write a search index.
 pub const AVAILABLE: bool = cfg!(feature = "search");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(n: usize) -> Vec<SearchDoc> {
+        (0..n)
+            .map(|i| SearchDoc {
+                url: format!("{i}.html"),
+                lang: "en".into(),
+                title: String::new(),
+                body: String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shards_follow_the_page_count_or_the_setting() {
+        assert_eq!(shard_count(0, None), 1);
+        assert_eq!(shard_count(1, None), 1);
+        assert_eq!(shard_count(500, None), 1);
+        assert_eq!(shard_count(501, None), 2);
+        assert_eq!(shard_count(50_000, None), 2);
+        assert_eq!(shard_count(50_000, Some(1)), 1);
+        assert_eq!(shard_count(3, Some(4)), 3, "never more indexes than pages");
+        assert_eq!(shard_dir(0), "");
+        assert_eq!(shard_dir(2), "2/");
+    }
+
+    #[test]
+    fn shards_are_consecutive_pages_of_near_equal_size() {
+        for (n, shards) in [(10, 3), (2, 2), (7, 1), (0, 2), (5, 9)] {
+            let parts = split_docs(docs(n), shards);
+            let urls: Vec<String> = parts.iter().flatten().map(|d| d.url.clone()).collect();
+            assert_eq!(urls, docs(n).into_iter().map(|d| d.url).collect::<Vec<_>>(), "order kept");
+            let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
+            let (min, max) = (sizes.iter().min().copied(), sizes.iter().max().copied());
+            assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1), "{n} in {shards}: {sizes:?}");
+        }
+    }
+}

@@ -85,8 +85,15 @@
     function load() {
       if (!loading) {
         var url = new URL(box.getAttribute("data-dir") + "pagefind.js", doc.baseURI).href;
+        /* A large site's index is split in parts built in parallel; the first merges the others. */
+        var merge = (box.getAttribute("data-merge") || "").split(" ").filter(Boolean);
         loading = import(url).then(function (pf) {
-          return Promise.resolve(pf.options({ excerptLength: 24 })).then(function () { return pf.init(); }).then(function () { return pf; });
+          return Promise.resolve(pf.options({ excerptLength: 24 }))
+            .then(function () {
+              return Promise.all(merge.map(function (d) { return pf.mergeIndex(new URL(d, doc.baseURI).href); }));
+            })
+            .then(function () { return pf.init(); })
+            .then(function () { return pf; });
         });
       }
       return loading;
