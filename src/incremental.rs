@@ -35,6 +35,10 @@ use std::sync::{Mutex, OnceLock};
 /// The cache folder inside a build directory.
 pub const CACHE_DIR: &str = ".kbc-cache/render";
 
+/// Whole-book results a watch loop may publish from an older build (see [`Cache::stale`]): only
+/// the search index, which is slow to build and only finds pages.
+const STALE_ALLOWED: &[&str] = &["search"];
+
 /// A cache entry: its folder (the renderer) and file name (the key).
 type Entry = (String, String);
 
@@ -54,6 +58,8 @@ enum Used {
 /// [`Memo::begin`]), so a build never holds every rendered output in memory.
 pub struct Cache {
     keys: Vec<String>,
+    /// The hash of every article's key, in order.
+    book_key: String,
     /// `<build dir>/.kbc-cache/render` of the previous build (read only).
     previous: PathBuf,
     /// The new build folder, once the renderers start writing it.
@@ -71,7 +77,13 @@ impl Cache {
     /// Keys every article of `book`; entries are looked up under `build_dir`.
     pub fn new(book: &Book, build_dir: &Path) -> Cache {
         let keys = article_keys(book);
+        let mut h = Sha256::new();
+        for key in &keys {
+            h.update(key.as_bytes());
+            h.update([0]);
+        }
         Cache {
+            book_key: hex(&h.finalize()),
             rendered: keys.iter().map(|_| AtomicBool::new(false)).collect(),
             keys,
             previous: build_dir.join(CACHE_DIR),
@@ -169,6 +181,10 @@ impl Memo for Cache {
         let _ = self.out.set(out.to_path_buf());
     }
 
+    fn book_key(&self) -> Option<&str> {
+        Some(&self.book_key)
+    }
+
     fn get(&self, renderer: &str, id: ArticleId) -> Option<Vec<u8>> {
         let key = self.keys.get(id.0 as usize)?;
         self.lookup(folder(renderer)?, format!("{key}.json"))
@@ -186,7 +202,7 @@ impl Memo for Cache {
     fn get_global(&self, name: &str, key: &str) -> Option<Vec<u8>> {
         let name = folder(name)?;
         let mut found = self.lookup("global", format!("{name}-{key}.bin"));
-        if found.is_none() && self.allow_stale {
+        if found.is_none() && self.allow_stale && STALE_ALLOWED.contains(&name) {
             // The previous build kept only the entry it used: at most one per name.
             let prefix = format!("{name}-");
             let older = std::fs::read_dir(self.previous.join("global"))

@@ -75,9 +75,19 @@ fn incremental_builds_equal_clean_builds_and_render_only_what_changed() {
     assert_eq!(counts, Some((5, 5)), "the first build renders everything");
     assert!(dir.join("book/.kbc-cache/render/html").is_dir(), "the cache is kept in the build folder");
 
-    // (a) No change.
+    // (a) No change: every article and the `llms-full.txt` files (one whole-book entry) are reused.
+    let llms = || -> Vec<String> {
+        let global = std::fs::read_dir(dir.join("book/.kbc-cache/render/global")).unwrap();
+        let mut names: Vec<String> =
+            global.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.retain(|n| n.starts_with("llms-"));
+        names
+    };
+    let first = llms();
+    assert_eq!(first.len(), 1, "{first:?}");
     let (_, counts) = build(dir, None);
     assert_eq!(counts, Some((0, 5)));
+    assert_eq!(llms(), first, "the llms files are reused when no article changed");
     assert_same_as_clean(dir);
 
     // (b) One article's body edited: only it is rendered again (its neighbours see only its title).
@@ -86,6 +96,7 @@ fn incremental_builds_equal_clean_builds_and_render_only_what_changed() {
     assert_eq!(counts, Some((1, 5)));
     let html = std::fs::read_to_string(dir.join("book/d.html")).unwrap();
     assert!(html.contains("Delta body, edited."), "{html}");
+    assert_ne!(llms(), first, "an edited article renders the llms files again");
     assert_same_as_clean(dir);
 
     // (c) An anchor that another article links to is removed: the link is reported, and the

@@ -129,6 +129,11 @@ pub trait Memo: Sync {
     /// The build folder the renderers are about to write (so results can be stored there as they
     /// come instead of held in memory).
     fn begin(&self, _out: &Path) {}
+    /// A key that changes whenever any article's key does, for whole-book results that depend on
+    /// every article (the `llms-full.txt` files); `None` when this memo keys nothing.
+    fn book_key(&self) -> Option<&str> {
+        None
+    }
     /// Whether storing results is worth encoding them (false for [`NoMemo`]).
     fn enabled(&self) -> bool;
     /// What `renderer` stored for article `id` in a build whose inputs for it were the same.

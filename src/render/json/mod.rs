@@ -203,7 +203,14 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
         write_file(out, &file, pretty(&schema).map_err(json_err(&file))?)?;
     }
     write_file(out, &format!("{API_DIR}/README.md"), API_README)?;
-    for (file, text) in llms::files(&cx) {
+    // Every article's text is in `llms-full.txt`, rendered again with links relative to it: reused
+    // whole when no article changed.
+    let llms = || Ok(llms::files(&cx).into_iter().map(|(file, text)| (file, text.into_bytes())).collect());
+    let llms = match memo.book_key() {
+        Some(key) => super::memoized_files(memo, "llms", key, |_| llms())?,
+        None => llms()?,
+    };
+    for (file, text) in llms {
         write_file(out, &file, text)?;
     }
     Ok(())
