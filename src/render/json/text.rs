@@ -91,17 +91,16 @@ impl Tokens {
 fn segments(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut start = 0;
-    let mut at = 0;
     std::iter::from_fn(move || {
         if start >= bytes.len() {
             return None;
         }
-        at = at.max(start + 1);
+        let mut at = start + 1;
         while at < bytes.len() {
             let cut = match bytes[at] {
                 // A space after a character that is not white space.
                 b' ' => text[..at].chars().next_back().is_some_and(|c| !c.is_whitespace()),
-                // After a newline, a character that neither white space nor `/`.
+                // After a newline, a character that is neither white space nor `/`.
                 _ if bytes[at - 1] == b'\n' => {
                     text[at..].chars().next().is_some_and(|c| !c.is_whitespace() && c != '/')
                 }
