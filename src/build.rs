@@ -24,6 +24,20 @@ pub struct Book {
     pub resolution: Resolution,
     /// Every diagnostic, sorted, with the configured severities applied.
     pub diagnostics: Vec<Diagnostic>,
+    /// The diagnostics before the book-wide checks and `[check]`, by where they came from, so a
+    /// watch loop can replace one article's (see [`Book::diagnose`]).
+    pub findings: Findings,
+}
+
+/// Diagnostics by origin. The resolution's are in [`Resolution`]; the book-wide checks are run
+/// again by [`Book::diagnose`].
+#[derive(Default)]
+pub struct Findings {
+    /// Loading, the navigation files, and the checks of files that are not articles: they change
+    /// only when the content's layout does.
+    pub layout: Vec<Diagnostic>,
+    /// Per article: parsing and [`check::check_article`].
+    pub articles: Vec<Vec<Diagnostic>>,
 }
 
 impl Book {
@@ -37,23 +51,37 @@ impl Book {
     /// loop keeps one between builds). Resolution and checks always run over the whole book.
     pub fn load_cached(config: Config, cache: &mut ParseCache) -> Result<Book, LoadError> {
         let content = load::load(&config.book.src, Some(&config.build.build_dir))?;
-        let mut diagnostics = content.diagnostics.clone();
+        let mut layout = content.diagnostics.clone();
 
-        let (mut articles, navs, parse_diags) = parse_all(&config, &content, cache);
-        diagnostics.extend(parse_diags);
+        let (mut articles, mut per_article, navs, nav_diags) = parse_all(&config, &content, cache);
+        layout.extend(nav_diags);
+        layout.extend(check::check_other_files(&content));
 
         let resolution = resolve::resolve(&mut articles, &navs, &content, config.check.absolute_links);
-        diagnostics.extend(resolution.diagnostics.iter().cloned());
 
-        diagnostics.extend(check::check(
-            &articles,
-            &navs,
-            &resolution,
-            &content,
-            &config.output.html.iframe_hosts,
-        ));
-        let diagnostics = check::finalize(diagnostics, &config.check);
-        Ok(Book { config, content, articles, navs, resolution, diagnostics })
+        let hosts = &config.output.html.iframe_hosts;
+        per_article
+            .par_iter_mut()
+            .zip(&articles)
+            .for_each(|(diags, article)| diags.extend(check::check_article(article, &content, hosts)));
+        let findings = Findings { layout, articles: per_article };
+        let mut book =
+            Book { config, content, articles, navs, resolution, diagnostics: Vec::new(), findings };
+        book.diagnose();
+        Ok(book)
+    }
+
+    /// Runs the book-wide checks and puts every finding, with `[check]` applied, in
+    /// [`Book::diagnostics`].
+    pub fn diagnose(&mut self) {
+        let f = &self.findings;
+        // Tens of thousands in a large book: cloned in parallel (a watch loop does this per edit).
+        let parts = [&f.articles, &self.resolution.article_diagnostics];
+        let mut all: Vec<Diagnostic> =
+            f.layout.iter().chain(&self.resolution.nav_diagnostics).cloned().collect();
+        all.par_extend(parts.par_iter().flat_map(|p| p.par_iter()).flat_map_iter(|d| d.iter().cloned()));
+        all.extend(check::check_book(&self.articles, &self.navs, &self.resolution));
+        self.diagnostics = check::finalize(all, &self.config.check);
     }
 
     pub fn count(&self, severity: Severity) -> usize {
@@ -117,11 +145,12 @@ fn article_key(content: &Content, file: FileId, previous: Option<&Article>) -> [
 
 /// Parses every article (in parallel) and navigation file. Output order is content-path order,
 /// whatever the thread count.
+/// Returns the articles, each article's diagnostics, the navigation files and theirs.
 fn parse_all(
     config: &Config,
     content: &Content,
     cache: &mut ParseCache,
-) -> (Vec<Article>, Vec<Nav>, Vec<Diagnostic>) {
+) -> (Vec<Article>, Vec<Vec<Diagnostic>>, Vec<Nav>, Vec<Diagnostic>) {
     let includes = content.include_context();
     let language = config.book.language.as_deref();
     let layout = layout_key(config, content);
@@ -152,16 +181,17 @@ fn parse_all(
         })
         .collect();
     cache.parsed = parsed.iter().filter(|(_, p)| p.is_some()).count();
-    let mut diagnostics = Vec::new();
+    let mut per_article = Vec::with_capacity(parsed.len());
     let mut articles = Vec::with_capacity(parsed.len());
     let mut kept = HashMap::with_capacity(parsed.len());
     for (file, fresh) in parsed {
         let Some(entry) = fresh.or_else(|| cache.entries.remove(&file)) else { continue };
         articles.push(entry.article.clone());
-        diagnostics.extend(entry.diagnostics.iter().cloned());
+        per_article.push(entry.diagnostics.clone());
         kept.insert(file, entry);
     }
     cache.entries = kept;
+    let mut diagnostics = Vec::new();
     let mut navs = Vec::new();
     for &(file, role) in &content.files {
         if role != Role::Navigation {
@@ -174,5 +204,5 @@ fn parse_all(
         navs.push(nav);
         diagnostics.extend(d);
     }
-    (articles, navs, diagnostics)
+    (articles, per_article, navs, diagnostics)
 }

@@ -3,31 +3,41 @@
 
 use crate::config::{CheckConfig, Level};
 use crate::diag::{self, Code, Diagnostic, Severity, Sink};
-use crate::load::Content;
+use crate::load::{Content, Role};
 use crate::model::{Anchor, Article, LinkRole};
 use crate::nav::Nav;
 use crate::resolve::{Resolution, Resolved};
 use crate::source::Span;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
-/// Runs the checks that span articles.
-pub fn check(
-    articles: &[Article],
-    navs: &[Nav],
-    resolution: &Resolution,
-    content: &Content,
-    iframe_hosts: &[String],
-) -> Vec<Diagnostic> {
+/// The checks of one article: duplicate anchors, `<iframe>`s from hosts not allowed, and control
+/// characters in its file. They depend on nothing else, so a watch loop runs them again only for
+/// the articles that changed.
+pub fn check_article(article: &Article, content: &Content, iframe_hosts: &[String]) -> Vec<Diagnostic> {
     let mut out = Sink::new();
-    for article in articles {
-        duplicate_anchors(article, &mut out);
-        frames(article, iframe_hosts, &mut out);
+    duplicate_anchors(article, &mut out);
+    frames(article, iframe_hosts, &mut out);
+    control_characters(article.file, &content.sources.get(article.file).text, &mut out);
+    out.into_vec()
+}
+
+/// The checks of the files that are not articles (fragments, navigation files): control
+/// characters.
+pub fn check_other_files(content: &Content) -> Vec<Diagnostic> {
+    let mut out = Sink::new();
+    for &(file, role) in &content.files {
+        if role != Role::Article {
+            control_characters(file, &content.sources.get(file).text, &mut out);
+        }
     }
+    out.into_vec()
+}
+
+/// The checks that span articles: assetids claimed twice, articles nothing reaches.
+pub fn check_book(articles: &[Article], navs: &[Nav], resolution: &Resolution) -> Vec<Diagnostic> {
+    let mut out = Sink::new();
     duplicate_assetids(articles, &mut out);
     orphans(articles, navs, resolution, &mut out);
-    for &(file, _) in &content.files {
-        control_characters(file, &content.sources.get(file).text, &mut out);
-    }
     out.into_vec()
 }
 
@@ -129,11 +139,17 @@ fn orphans(articles: &[Article], navs: &[Nav], resolution: &Resolution, out: &mu
     if navs.is_empty() {
         return;
     }
-    let mut reached = HashSet::new();
+    // A flag per article, not a set: a watch loop runs this after every edit, over every link.
+    let mut reached = vec![false; articles.len()];
+    let mut reach = |article: &crate::model::ArticleId| {
+        if let Some(r) = reached.get_mut(article.0 as usize) {
+            *r = true;
+        }
+    };
     for links in resolution.nav_links.iter() {
         for r in links {
             if let Resolved::Article { article, .. } = r {
-                reached.insert(*article);
+                reach(article);
             }
         }
     }
@@ -142,12 +158,12 @@ fn orphans(articles: &[Article], navs: &[Nav], resolution: &Resolution, out: &mu
             if let Resolved::Article { article, .. } = r
                 && article.0 as usize != i
             {
-                reached.insert(*article);
+                reach(article);
             }
         }
     }
     for (i, a) in articles.iter().enumerate() {
-        if reached.contains(&crate::model::ArticleId(i as u32)) {
+        if reached[i] {
             continue;
         }
         let name = a.rel_path.rsplit('/').next().unwrap_or("");

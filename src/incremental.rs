@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The cache folder inside a build directory.
 pub const CACHE_DIR: &str = ".kbc-cache/render";
@@ -71,6 +71,8 @@ pub struct Cache {
     /// Whether a whole-book result may come from a build with other inputs (see [`Cache::stale`]).
     allow_stale: bool,
     used_stale: AtomicBool,
+    /// When raised, the renderers stop (see [`Cache::interruptible`]).
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Cache {
@@ -92,7 +94,15 @@ impl Cache {
             reused_globals: AtomicUsize::new(0),
             allow_stale: false,
             used_stale: AtomicBool::new(false),
+            interrupt: None,
         }
+    }
+
+    /// Stops the build (the renderers return [`crate::render::RenderError::interrupted`]) once
+    /// `flag` is raised: a watch loop's follow-up build gives way to a newer edit.
+    pub fn interruptible(mut self, flag: Option<Arc<AtomicBool>>) -> Cache {
+        self.interrupt = flag;
+        self
     }
 
     /// Lets whole-book results (the search index) come from the previous build when their inputs
@@ -177,6 +187,10 @@ impl Memo for Cache {
     }
 
     /// A cache serves one build: the first folder it is given is where its new entries go.
+    fn interrupted(&self) -> bool {
+        self.interrupt.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
     fn begin(&self, out: &Path) {
         let _ = self.out.set(out.to_path_buf());
     }
@@ -235,7 +249,7 @@ fn feed(h: &mut Sha256, value: &impl Serialize) {
 
 /// What other articles see of an article: its path, title, locale, sections and anchors (no spans,
 /// so an edit elsewhere in the article does not change it).
-fn facts(a: &Article) -> [u8; 32] {
+pub(crate) fn facts(a: &Article) -> [u8; 32] {
     let mut h = Sha256::new();
     feed(&mut h, &(&a.rel_path, &a.title, &a.locale, &a.meta.assetid, &a.id));
     for s in &a.sections {

@@ -11,6 +11,7 @@ use crate::nav::Nav;
 use crate::source::{FileId, Span};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -104,7 +105,47 @@ pub struct Resolution {
     pub links: Vec<Vec<Resolved>>,
     /// Per navigation file, parallel to `Nav::links()`.
     pub nav_links: Vec<Vec<Resolved>>,
+    /// Per article: what its links got wrong.
+    pub article_diagnostics: Vec<Vec<Diagnostic>>,
+    /// What the navigation files' links got wrong.
+    pub nav_diagnostics: Vec<Diagnostic>,
+    /// Per article: the articles whose anchors its links were checked against, sorted. Only
+    /// these articles' resolution can change when an article's anchors change (paths, titles and
+    /// assetids staying), which is how a watch loop finds what to resolve again.
+    pub consulted: Vec<Vec<ArticleId>>,
+}
+
+impl Resolution {
+    /// Puts one article's resolution in place (after it was resolved again).
+    pub fn replace(&mut self, id: ArticleId, resolved: ArticleLinks) {
+        let i = id.0 as usize;
+        if i < self.links.len() {
+            self.links[i] = resolved.links;
+            self.article_diagnostics[i] = resolved.diagnostics;
+            self.consulted[i] = resolved.consulted;
+        }
+    }
+
+    /// The articles whose outputs may depend on article `id`'s sections and anchors: those that
+    /// link to it, and those whose links were checked against its anchors (a broken fragment).
+    pub fn dependents(&self, id: ArticleId) -> Vec<ArticleId> {
+        let links_to = |links: &Vec<Resolved>| {
+            links.iter().any(|r| matches!(r, Resolved::Article { article, .. } if *article == id))
+        };
+        (0..self.links.len())
+            .filter(|&i| links_to(&self.links[i]) || self.consulted[i].binary_search(&id).is_ok())
+            .map(|i| ArticleId(i as u32))
+            .collect()
+    }
+}
+
+/// How the links of one article resolved.
+pub struct ArticleLinks {
+    /// Parallel to the article's links.
+    pub links: Vec<Resolved>,
     pub diagnostics: Vec<Diagnostic>,
+    /// See [`Resolution::consulted`].
+    pub consulted: Vec<ArticleId>,
 }
 
 /// Resolves every link, and fills in the procedure section of each troubleshooting entry.
@@ -114,19 +155,21 @@ pub fn resolve(
     content: &Content,
     absolute: AbsoluteLinks,
 ) -> Resolution {
-    let (links, nav_links, diagnostics) = {
+    let (links, nav_links, article_diagnostics, consulted, nav_diagnostics) = {
         let index = Index::new(content, articles);
-        let per_article: Vec<(Vec<Resolved>, Vec<Diagnostic>)> = articles
+        let per_article: Vec<ArticleLinks> = articles
             .par_iter()
             .enumerate()
             .map(|(i, a)| resolve_links(&index, ArticleId(i as u32), a, absolute))
             .collect();
-        let mut diagnostics = Vec::new();
         let mut nav_diags = Sink::new();
         let mut links = Vec::with_capacity(per_article.len());
-        for (r, d) in per_article {
-            links.push(r);
-            diagnostics.extend(d);
+        let mut diagnostics = Vec::with_capacity(per_article.len());
+        let mut consulted = Vec::with_capacity(per_article.len());
+        for r in per_article {
+            links.push(r.links);
+            diagnostics.push(r.diagnostics);
+            consulted.push(r.consulted);
         }
         let mut nav_links = Vec::with_capacity(navs.len());
         for nav in navs {
@@ -136,6 +179,7 @@ pub fn resolve(
                 .map(|l| {
                     let ctx = LinkCtx {
                         from: None,
+                        consulted: None,
                         base: nav.file,
                         role: LinkRole::Link,
                         span: l.span,
@@ -146,13 +190,12 @@ pub fn resolve(
                 .collect();
             nav_links.push(resolved);
         }
-        diagnostics.extend(nav_diags.into_vec());
-        (links, nav_links, diagnostics)
+        (links, nav_links, diagnostics, consulted, nav_diags.into_vec())
     };
     for (article, links) in articles.iter_mut().zip(&links) {
         fill_procedures(article, links);
     }
-    Resolution { links, nav_links, diagnostics }
+    Resolution { links, nav_links, article_diagnostics, nav_diagnostics, consulted }
 }
 
 /// Resolves the links of one article, `from`, against the whole knowledge base.
@@ -161,18 +204,28 @@ pub fn resolve_links(
     from: ArticleId,
     article: &Article,
     absolute: AbsoluteLinks,
-) -> (Vec<Resolved>, Vec<Diagnostic>) {
+) -> ArticleLinks {
     let mut diags = Sink::new();
-    let resolved = article
+    let consulted = RefCell::new(Vec::new());
+    let links = article
         .links
         .iter()
         .map(|l| {
-            let ctx =
-                LinkCtx { from: Some(from), base: l.base, role: l.role, span: l.dest_span, dest: &l.dest };
+            let ctx = LinkCtx {
+                from: Some(from),
+                consulted: Some(&consulted),
+                base: l.base,
+                role: l.role,
+                span: l.dest_span,
+                dest: &l.dest,
+            };
             resolve_target(index, &ctx, &l.target, absolute, &mut diags)
         })
         .collect();
-    (resolved, diags.into_vec())
+    let mut consulted = consulted.into_inner();
+    consulted.sort_unstable();
+    consulted.dedup();
+    ArticleLinks { links, diagnostics: diags.into_vec(), consulted }
 }
 
 /// Sets the procedure section of each troubleshooting entry: the section its resolution links to.
@@ -190,6 +243,8 @@ pub fn fill_procedures(article: &mut Article, links: &[Resolved]) {
 struct LinkCtx<'s> {
     /// The article the link is in (`None` for navigation files).
     from: Option<ArticleId>,
+    /// Where to record the articles whose anchors were looked at (see [`Resolution::consulted`]).
+    consulted: Option<&'s RefCell<Vec<ArticleId>>>,
     /// The file whose folder relative paths start from.
     base: FileId,
     role: LinkRole,
@@ -376,6 +431,9 @@ fn check_anchor(
     }
     if fragment.starts_with("tab/") {
         return Resolved::Unchecked { reason: "tab link" };
+    }
+    if let Some(c) = ctx.consulted {
+        c.borrow_mut().push(article);
     }
     let set = index.anchors(article);
     if let Some(&section) = set.exact.get(fragment) {

@@ -142,3 +142,150 @@ fn a_config_change_renders_everything_again() {
     assert_eq!(counts, Some((5, 5)));
     assert_same_as_clean(dir);
 }
+
+/// Files made from every article, which a watch loop's update in place leaves for the follow-up
+/// build (see `Session::rebuild`).
+#[cfg(feature = "serve")]
+fn whole_book(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    rel.starts_with("_kbc/")
+        || rel.starts_with("api/v1/") && !rel.starts_with("api/v1/articles/")
+        || name.starts_with("llms")
+        || ["index.html", "404.html", "sitemap.xml", "checklists/index.html", "model.json"].contains(&rel)
+}
+
+/// Edits `rel` in `dir`, then runs what the watch loop runs: the preview, and the quick rebuild.
+#[cfg(feature = "serve")]
+fn watch_step(session: &mut kbc::serve::Session, dir: &Path, rel: &str, text: &str) -> kbc::serve::Outcome {
+    std::fs::write(dir.join(rel), text).unwrap();
+    session.preview(&[dir.join(rel)]);
+    let outcome = session.rebuild(true);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    outcome
+}
+
+/// The build in `kb/book` compared with a clean build: the files that differ.
+#[cfg(feature = "serve")]
+fn differences_from_clean(kb: &Path) -> Vec<String> {
+    let clean = tempfile::tempdir().unwrap();
+    let dest = clean.path().join("book");
+    build(kb, Some(&dest));
+    let (a, b) = (tree(&kb.join("book")), tree(&dest));
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    names.into_iter().filter(|rel| a.get(*rel) != b.get(*rel)).cloned().collect()
+}
+
+/// The diagnostics as `(file, range, code, message)`, for comparing two books.
+#[cfg(feature = "serve")]
+fn findings(book: &kbc::Book) -> Vec<String> {
+    book.diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "{:?} {:?} {} {:?} {}",
+                d.span,
+                d.severity,
+                d.code.name(),
+                d.message,
+                d.label.as_deref().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[cfg(feature = "serve")]
+fn an_update_in_place_writes_what_a_clean_build_writes() {
+    let kb = fixture();
+    let dir = &std::fs::canonicalize(kb.path()).unwrap();
+    // d's link names an anchor b does not have yet: d's resolution depends on b's anchors.
+    std::fs::write(dir.join("content/d.md"), "# Delta\n\nSee [later](b.md#later).\n").unwrap();
+    let mut session = kbc::serve::Session::new(dir.clone(), None);
+    let first = session.rebuild(false);
+    assert!(first.published && !first.in_place);
+    session.keep(first);
+
+    // A body edit: only the edited article is rendered, in place.
+    let body = "# Gamma\n\nGamma body, edited.\n";
+    let outcome = watch_step(&mut session, dir, "content/c.md", body);
+    assert!(outcome.published && outcome.in_place && outcome.pending);
+    assert_eq!((outcome.parsed, outcome.rendered), (1, 1));
+    assert_eq!(findings(outcome.book.as_ref().unwrap()), findings(&common::book(dir)));
+    session.keep(outcome);
+    let differ = differences_from_clean(dir);
+    assert!(differ.iter().all(|rel| whole_book(rel)), "only whole-book files may lag: {differ:?}");
+    assert!(differ.contains(&"api/v1/chunks.jsonl".to_string()), "the chunks wait: {differ:?}");
+
+    // b's sections change: a (which links to b) and d (whose link was checked against b's
+    // anchors, and now resolves) are rendered again with it; the warning about d's link goes.
+    let before = findings(&common::book(dir));
+    let b = "# Beta\n\nIntro.\n\n## The fix\n\nRestart the client.\n\n## Later\n\nLater.\n";
+    let outcome = watch_step(&mut session, dir, "content/b.md", b);
+    assert!(outcome.published && outcome.in_place);
+    assert_eq!((outcome.parsed, outcome.rendered), (1, 3));
+    let after = findings(outcome.book.as_ref().unwrap());
+    assert_eq!(after, findings(&common::book(dir)));
+    assert_eq!(before.len(), after.len() + 1, "d's missing anchor is fixed: {before:#?}");
+    session.keep(outcome);
+    let differ = differences_from_clean(dir);
+    assert!(differ.iter().all(|rel| whole_book(rel)), "only whole-book files may lag: {differ:?}");
+
+    // A new title changes every page's navigation: a whole build, published as `kbc build` does.
+    let outcome = watch_step(&mut session, dir, "content/e.md", "# Epsilon two\n\nEpsilon body.\n");
+    assert!(outcome.published && !outcome.in_place);
+    session.keep(outcome);
+
+    // The follow-up build makes the folder a clean build's again.
+    let outcome = session.rebuild(false);
+    assert!(outcome.published && !outcome.pending && !outcome.interrupted);
+    session.keep(outcome);
+    assert_same_as_clean(dir);
+}
+
+#[test]
+#[cfg(feature = "serve")]
+fn an_update_in_place_that_breaks_a_link_publishes_nothing() {
+    let kb = fixture();
+    let dir = &std::fs::canonicalize(kb.path()).unwrap();
+    std::fs::write(dir.join("book.toml"), "[book]\nsrc = \"content\"\n").unwrap();
+    let mut session = kbc::serve::Session::new(dir.clone(), None);
+    let first = session.rebuild(false);
+    assert!(first.published);
+    session.keep(first);
+    let published = tree(&dir.join("book"));
+
+    // b loses the anchor a links to: an error, so the build folder stays the last good build.
+    let outcome = watch_step(&mut session, dir, "content/b.md", "# Beta\n\nIntro.\n");
+    assert!(!outcome.published && outcome.book.as_ref().is_some_and(|b| b.has_errors()));
+    assert_eq!(findings(outcome.book.as_ref().unwrap()), findings(&common::book(dir)));
+    session.keep(outcome);
+    assert!(tree(&dir.join("book")) == published, "the last good build is kept");
+
+    // Fixed again: published (by a whole build, since the broken book was not kept).
+    let outcome = watch_step(&mut session, dir, "content/b.md", "# Beta\n\n## The fix\n\nAgain.\n");
+    assert!(outcome.published);
+    session.keep(outcome);
+    let outcome = session.rebuild(false);
+    session.keep(outcome);
+    assert_same_as_clean(dir);
+}
+
+#[test]
+fn an_interrupted_build_leaves_the_published_one() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let kb = fixture();
+    let dir = kb.path();
+    build(dir, None);
+    let dest = dir.join("book");
+    let published = tree(&dest);
+    std::fs::write(dir.join("content/c.md"), "# Gamma\n\nGamma body, edited.\n").unwrap();
+    let book = common::book(dir);
+    let cache =
+        kbc::incremental::Cache::new(&book, &dest).interruptible(Some(Arc::new(AtomicBool::new(true))));
+    let result = kbc::output::publish(&dest, |out| kbc::render::write_all_with(&book, out, &cache)).unwrap();
+    assert!(result.as_ref().is_err_and(|e| e.is_interrupted()), "{:?}", result.err());
+    assert!(tree(&dest) == published, "the published build is untouched");
+    let leftovers: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 4, "no temporary folder is left: {leftovers:?}");
+}

@@ -41,12 +41,13 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> E
     }
     let error = watcher.run(&mut session, |s, changed| {
         if changed.is_empty() {
-            // The writer paused: bring the search index up to date. Pages need no reload: they
-            // load the index when someone searches.
+            // The writer paused: bring the files made from every article up to date. Pages need
+            // no reload: they load the index when someone searches.
             let outcome = s.rebuild(false);
             watch::search_note(ui, &outcome);
+            let again = outcome.pending;
             s.keep(outcome);
-            return false;
+            return again;
         }
         watch::changed_note(ui, changed);
         let preview = s.preview(changed);
@@ -68,7 +69,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> E
         } else {
             shared.publish(status)
         }
-        let stale = outcome.stale_search;
+        let stale = outcome.pending;
         s.keep(outcome);
         stale
     });

@@ -14,11 +14,12 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
     eprintln!("watching `{}` for changes (Ctrl-C to stop)", session.dir.display());
     let error = watcher.run(&mut session, |s, changed| {
         if changed.is_empty() {
-            // The writer paused: bring the search index up to date.
+            // The writer paused: bring the files made from every article up to date.
             let outcome = s.rebuild(false);
             search_note(ui, &outcome);
+            let again = outcome.pending;
             s.keep(outcome);
-            return false;
+            return again;
         }
         changed_note(ui, changed);
         if let Some(p) = s.preview(changed) {
@@ -26,7 +27,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
         }
         let outcome = s.rebuild(true);
         report(ui, &outcome);
-        let stale = outcome.stale_search;
+        let stale = outcome.pending;
         s.keep(outcome);
         stale
     });
@@ -64,12 +65,26 @@ fn session(dir: &Path, dest: Option<&Path>) -> Option<Session> {
     Some(Session::new(dir, dest))
 }
 
+/// What waits for the writer's next pause.
+fn pending_note(outcome: &Outcome) -> String {
+    if outcome.in_place {
+        format!(
+            "updated in place in {:.2?}; the search index, JSON indexes and llms files follow at the next pause",
+            outcome.elapsed
+        )
+    } else {
+        "the search index is the previous build's until the next pause".to_string()
+    }
+}
+
 /// Reports the follow-up build that refreshed the search index.
 pub fn search_note(ui: &Ui, outcome: &kbc::serve::Outcome) {
     if let Some(e) = &outcome.error {
         eprintln!("error: {e}");
+    } else if ui.verbose && outcome.interrupted {
+        eprintln!("a file changed: the whole-book files wait for the next pause");
     } else if ui.verbose && outcome.published {
-        eprintln!("search index updated ({:.2?})", outcome.elapsed);
+        eprintln!("search index and whole-book files updated ({:.2?})", outcome.elapsed);
     }
 }
 
@@ -103,16 +118,18 @@ pub fn report(ui: &Ui, outcome: &Outcome) {
     let articles = outcome.book.as_ref().map_or(0, |b| b.articles.len());
     let warnings = outcome.book.as_ref().map_or(0, |b| b.count(Severity::Warning));
     let notes = outcome.book.as_ref().map_or(0, |b| b.count(Severity::Note));
-    if !ui.quiet {
+    if !ui.quiet && !outcome.interrupted {
         eprintln!("{}", render::summary(outcome.errors(), warnings, notes, articles, outcome.elapsed));
     }
     if outcome.published {
         if ui.verbose {
             eprintln!("parsed {} and rendered {} of {articles} articles", outcome.parsed, outcome.rendered);
-            if outcome.stale_search {
-                eprintln!("the search index is the previous build's until the next pause");
+            if outcome.pending {
+                eprintln!("{}", pending_note(outcome));
             }
         }
+    } else if outcome.interrupted {
+        eprintln!("note: a file changed during the build; building again");
     } else if outcome.book.is_some() && outcome.error.is_none() {
         eprintln!("note: the content has errors; the last good build is kept");
     }

@@ -290,7 +290,8 @@ impl Sink {
 
 /// Orders diagnostics by file, position and code, so output is the same whatever the thread count.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
+    // Stable, so the order does not depend on the thread count.
+    rayon::slice::ParallelSliceMut::par_sort_by(diags, |a, b| {
         let ka = a.span.map(|s| (s.file, s.start, s.end));
         let kb = b.span.map(|s| (s.file, s.start, s.end));
         ka.cmp(&kb).then(a.code.cmp(&b.code)).then_with(|| a.message.cmp(&b.message))

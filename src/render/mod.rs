@@ -36,25 +36,57 @@ impl RenderError {
     pub fn io(path: &Path, error: std::io::Error) -> RenderError {
         RenderError { path: path.to_path_buf(), message: error.to_string() }
     }
+
+    /// The build stopped because its memo asked it to (see [`Memo::interrupted`]).
+    pub fn interrupted() -> RenderError {
+        RenderError { path: PathBuf::new(), message: INTERRUPTED.to_string() }
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.path.as_os_str().is_empty() && self.message == INTERRUPTED
+    }
 }
+
+const INTERRUPTED: &str = "interrupted by a newer change";
 
 /// Writes `text` to `out/rel`, creating folders as needed; a file identical to the previous
 /// build's is hard-linked from it instead (see [`crate::output::link_identical`]).
+///
+/// A file that exists already (written twice, or a published build updated in place by a watch
+/// loop) is left alone when it holds these bytes, else replaced through a temporary file and a
+/// rename: it may be a hard link to the previous build's file, which must never be written
+/// through, and a reader of a served folder never sees half a file.
 pub fn write_file(out: &Path, rel: &str, text: impl AsRef<[u8]>) -> Result<(), RenderError> {
+    use std::io::Write;
     let path = out.join(rel);
+    let bytes = text.as_ref();
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
     }
-    if crate::output::link_identical(out, rel, text.as_ref()) {
+    if crate::output::link_identical(out, rel, bytes) {
         return Ok(());
     }
-    // A file written twice may be a link to the previous build's: replace it, never write
-    // through it.
-    match std::fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(RenderError::io(&path, e)),
-        _ => {}
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(mut file) => file.write_all(bytes).map_err(|e| RenderError::io(&path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => replace_file(&path, bytes),
+        Err(e) => Err(RenderError::io(&path, e)),
     }
-    std::fs::write(&path, text).map_err(|e| RenderError::io(&path, e))
+}
+
+/// Replaces the file at `path` with `bytes` unless it holds them already (see [`write_file`]).
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
+    let same = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes);
+    if same {
+        return Ok(());
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.kbc-tmp"));
+    std::fs::write(&tmp, bytes).map_err(|e| RenderError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        RenderError::io(path, e)
+    })
 }
 
 /// Whether an article gets a printable checklist page that other pages may link to: the rule
@@ -80,7 +112,13 @@ pub type Deferred<'a> = Box<dyn FnOnce() -> Result<(), RenderError> + Send + 'a>
 
 /// Every output, in the order they are written. A renderer checks its own `enable` setting.
 pub const RENDERERS: &[Renderer] = &[
-    Renderer { name: "model", write: |book, out, _| model::write(book, out).map(|()| None) },
+    Renderer {
+        name: "model",
+        // The dump is not split by article; a watch loop's in-place update skips it.
+        write: |book, out, memo| {
+            if memo.whole_book() { model::write(book, out).map(|()| None) } else { Ok(None) }
+        },
+    },
     Renderer { name: "html", write: html::write_with },
     Renderer { name: "json", write: |book, out, memo| json::write_with(book, out, memo).map(|()| None) },
     Renderer {
@@ -136,6 +174,26 @@ pub trait Memo: Sync {
     }
     /// Whether storing results is worth encoding them (false for [`NoMemo`]).
     fn enabled(&self) -> bool;
+    /// Whether the build should stop now: a watch loop's follow-up build gives way to a newer
+    /// edit. Renderers ask before each article and while building the search index.
+    fn interrupted(&self) -> bool {
+        false
+    }
+    /// Whether article `id`'s own files are to be written. A watch loop updates a published
+    /// build in place by writing only the articles an edit changed (see [`Only`]).
+    fn in_scope(&self, _id: ArticleId) -> bool {
+        true
+    }
+    /// What every article's outputs share, computed for a book of the same shape (see
+    /// [`Parts`]); `None`: the renderers compute it.
+    fn parts(&self) -> Option<&Parts> {
+        None
+    }
+    /// Whether the files made from every article (indexes, JSONL, `llms` files, the search index,
+    /// the theme's files) are to be written.
+    fn whole_book(&self) -> bool {
+        true
+    }
     /// What `renderer` stored for article `id` in a build whose inputs for it were the same.
     fn get(&self, renderer: &str, id: ArticleId) -> Option<Vec<u8>>;
     fn put(&self, renderer: &str, id: ArticleId, value: Vec<u8>);
@@ -161,6 +219,55 @@ impl Memo for NoMemo {
     fn put_global(&self, _: &str, _: &str, _: Vec<u8>) {}
 }
 
+/// What every article's outputs share that depends only on the book's shape (every article's
+/// path, title, locale and assetid, the navigation, the configuration and theme): the site's
+/// navigation, translations and theme, the JSON ids and breadcrumbs. Computing them is most of
+/// the cost of rendering one article in a large book, so a watch loop keeps them.
+pub struct Parts {
+    pub pages: html::Pages,
+    pub json: json::Parts,
+}
+
+impl Parts {
+    pub fn new(book: &Book) -> Parts {
+        Parts { pages: html::Pages::new(book), json: json::Parts::new(book) }
+    }
+}
+
+/// Renders only some articles' own files, nothing made from the whole book, and reuses no
+/// rendered output: a watch loop's update of a published build in place, for an edit that changes
+/// no path, title, locale, assetid or include (so every other file of the build stays as it is,
+/// or is refreshed later).
+pub struct Only<'p> {
+    /// Whether each article is to be rendered.
+    pub articles: Vec<bool>,
+    /// What the outputs share, from a book of the same shape.
+    pub parts: &'p Parts,
+}
+
+impl Memo for Only<'_> {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn in_scope(&self, id: ArticleId) -> bool {
+        self.articles.get(id.0 as usize).copied().unwrap_or(false)
+    }
+    fn parts(&self) -> Option<&Parts> {
+        Some(self.parts)
+    }
+    fn whole_book(&self) -> bool {
+        false
+    }
+    fn get(&self, _: &str, _: ArticleId) -> Option<Vec<u8>> {
+        None
+    }
+    fn put(&self, _: &str, _: ArticleId, _: Vec<u8>) {}
+    fn get_global(&self, _: &str, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn put_global(&self, _: &str, _: &str, _: Vec<u8>) {}
+}
+
 /// `render()`'s result for article `id`, from the memo when its inputs are unchanged. A stored
 /// value that no longer decodes (written by another kbc) is rendered again.
 pub fn memoized<T: Serialize + DeserializeOwned>(
@@ -169,6 +276,9 @@ pub fn memoized<T: Serialize + DeserializeOwned>(
     id: ArticleId,
     render: impl FnOnce() -> Result<T, RenderError>,
 ) -> Result<T, RenderError> {
+    if memo.interrupted() {
+        return Err(RenderError::interrupted());
+    }
     if let Some(value) = memo.get(renderer, id).and_then(|b| serde_json::from_slice(&b).ok()) {
         return Ok(value);
     }
@@ -188,6 +298,9 @@ pub fn memoized_files<T: Serialize>(
     inputs: T,
     render: impl FnOnce(T) -> Result<Vec<(String, Vec<u8>)>, RenderError>,
 ) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    if memo.interrupted() {
+        return Err(RenderError::interrupted());
+    }
     if !memo.enabled() {
         return render(inputs);
     }

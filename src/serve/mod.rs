@@ -26,6 +26,8 @@ use crate::diag::render::{self, Format, RenderOptions};
 use crate::incremental::Cache;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One book folder being rebuilt again and again.
@@ -35,12 +37,28 @@ pub struct Session {
     /// `--dest`, absolute.
     dest: Option<PathBuf>,
     parse: ParseCache,
-    /// The last published book, for previews, and what its pages share.
+    /// The last published book, for previews, and what its outputs share.
     last: Option<Book>,
-    pages: Option<crate::render::html::Pages>,
+    parts: Option<crate::render::Parts>,
     /// Pages a preview replaced since the last rebuild: path and previous bytes (`None`: the page
     /// did not exist).
     previewed: Vec<(PathBuf, Option<Vec<u8>>)>,
+    /// What the previews since the last rebuild changed in `last`, when the next quick rebuild
+    /// can update the published build in place (see [`Session::rebuild`]).
+    in_place: Option<InPlace>,
+    /// Raised by [`Watch`] when a relevant file changes: a `rebuild(false)` running then stops
+    /// (see [`Outcome::interrupted`]).
+    interrupt: Arc<AtomicBool>,
+}
+
+/// Articles that previews edited without changing the book's shape: no path, title, locale,
+/// assetid or include changed, so every other article parses, resolves and renders as before,
+/// but those that link to an article whose sections or anchors changed.
+#[derive(Default)]
+struct InPlace {
+    edited: std::collections::BTreeSet<usize>,
+    /// Edited articles whose sections or anchors changed.
+    reshaped: std::collections::BTreeSet<usize>,
 }
 
 /// What a preview did.
@@ -74,12 +92,33 @@ pub struct Outcome {
     /// Articles parsed and rendered (the rest were reused).
     pub parsed: usize,
     pub rendered: usize,
-    /// Whether the published search index predates this build (see [`Session::rebuild`]).
-    pub stale_search: bool,
+    /// Whether files made from every article (the search index; after an update in place, also
+    /// the JSON indexes and `llms` files) predate this build: a `rebuild(false)` should follow when
+    /// the writer pauses (see [`Session::rebuild`]).
+    pub pending: bool,
+    /// Whether this rebuild updated the published build in place.
+    pub in_place: bool,
+    /// Whether a `rebuild(false)` stopped because a file changed while it ran: nothing was
+    /// published, and it is still to do.
+    pub interrupted: bool,
     pub elapsed: Duration,
 }
 
 impl Outcome {
+    fn new() -> Outcome {
+        Outcome {
+            book: None,
+            error: None,
+            published: false,
+            parsed: 0,
+            rendered: 0,
+            pending: false,
+            in_place: false,
+            interrupted: false,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     pub fn errors(&self) -> usize {
         self.book.as_ref().map_or(0, |b| b.count(Severity::Error)) + usize::from(self.error.is_some())
     }
@@ -87,14 +126,26 @@ impl Outcome {
 
 impl Session {
     pub fn new(dir: PathBuf, dest: Option<PathBuf>) -> Session {
-        Session { dir, dest, parse: ParseCache::default(), last: None, pages: None, previewed: Vec::new() }
+        Session {
+            dir,
+            dest,
+            parse: ParseCache::default(),
+            last: None,
+            parts: None,
+            previewed: Vec::new(),
+            in_place: None,
+            interrupt: Arc::default(),
+        }
     }
 
     /// Keeps a rebuild's book for the next [`Session::preview`] when it was published, and
-    /// computes what its pages share now, while the writer is not waiting.
+    /// computes what its pages share now, while the writer is not waiting (an update in place
+    /// changed nothing they share).
     pub fn keep(&mut self, outcome: Outcome) {
         if outcome.published {
-            self.pages = outcome.book.as_ref().map(crate::render::html::Pages::new);
+            if !outcome.in_place || self.parts.is_none() {
+                self.parts = outcome.book.as_ref().map(crate::render::Parts::new);
+            }
             self.last = outcome.book;
         }
     }
@@ -106,6 +157,8 @@ impl Session {
     /// that cannot be read as text, or unchanged text. The next [`Session::rebuild`] must follow.
     pub fn preview(&mut self, changed: &[PathBuf]) -> Option<Preview> {
         let started = Instant::now();
+        // Set again below when every change is an edit that keeps the book's shape.
+        let mut in_place = self.in_place.take().unwrap_or_default();
         if changed.is_empty() || changed.len() > MAX_PREVIEW {
             return None;
         }
@@ -124,13 +177,19 @@ impl Session {
             }
         }
         if edited.is_empty() {
+            self.in_place = Some(in_place);
             return None;
         }
         let mut same_shape = true;
+        let hosts = book.config.output.html.iframe_hosts.clone();
         for (i, text, had_bom) in edited.iter_mut() {
             let file = book.articles[*i].file;
             let before = &book.articles[*i];
-            let shape = (before.title.clone(), before.locale.clone(), before.meta.assetid.clone());
+            let shape = |a: &crate::model::Article| {
+                let includes: Vec<_> = a.includes.iter().map(|inc| (inc.path.clone(), inc.file)).collect();
+                (a.title.clone(), a.locale.clone(), a.meta.assetid.clone(), includes)
+            };
+            let (shape_before, facts_before) = (shape(before), crate::incremental::facts(before));
             book.content.sources.replace_text(file, std::mem::take(text), *had_bom);
             let locale = book.content.default_locale(book.config.book.language.as_deref(), file);
             let includes = book.content.include_context();
@@ -139,16 +198,30 @@ impl Session {
                 includes: &includes,
                 default_locale: &locale,
             };
-            let after = crate::parse::parse_article(&input, file).0;
-            same_shape &= shape == (after.title.clone(), after.locale.clone(), after.meta.assetid.clone());
+            let (after, mut diagnostics) = crate::parse::parse_article(&input, file);
+            same_shape &= shape_before == shape(&after);
+            in_place.edited.insert(*i);
+            if facts_before != crate::incremental::facts(&after) {
+                in_place.reshaped.insert(*i);
+            }
+            diagnostics.extend(crate::check::check_article(&after, &book.content, &hosts));
+            if let Some(slot) = book.findings.articles.get_mut(*i) {
+                *slot = diagnostics;
+            }
             book.articles[*i] = after;
+        }
+        if same_shape {
+            self.in_place = Some(in_place);
         }
         // The navigation and translations come from every article's title, locale and assetid:
         // when an edit changes those, they are computed again.
-        if !same_shape || self.pages.is_none() {
-            self.pages = Some(crate::render::html::Pages::new(book));
+        // (The JSON parts are renewed by `keep` after the full rebuild such an edit gets.)
+        match &mut self.parts {
+            Some(parts) if !same_shape => parts.pages = crate::render::html::Pages::new(book),
+            Some(_) => {}
+            None => self.parts = Some(crate::render::Parts::new(book)),
         }
-        let pages_parts = self.pages.as_ref()?;
+        let pages_parts = &self.parts.as_ref()?.pages;
         let absolute = book.config.check.absolute_links;
         let resolved: Vec<_> = {
             let index = crate::resolve::Index::new(&book.content, &book.articles);
@@ -156,15 +229,13 @@ impl Session {
                 .iter()
                 .map(|(i, ..)| {
                     let id = crate::model::ArticleId(*i as u32);
-                    crate::resolve::resolve_links(&index, id, &book.articles[*i], absolute).0
+                    crate::resolve::resolve_links(&index, id, &book.articles[*i], absolute)
                 })
                 .collect()
         };
         for ((i, ..), links) in edited.iter().zip(resolved) {
-            crate::resolve::fill_procedures(&mut book.articles[*i], &links);
-            if let Some(slot) = book.resolution.links.get_mut(*i) {
-                *slot = links;
-            }
+            crate::resolve::fill_procedures(&mut book.articles[*i], &links.links);
+            book.resolution.replace(crate::model::ArticleId(*i as u32), links);
         }
         let dest = book.config.build.build_dir.clone();
         let mut pages = Vec::new();
@@ -225,34 +296,101 @@ impl Session {
     }
 
     /// Loads, checks and, when there are no errors, renders and publishes (reusing what it can).
-    /// With `quick`, a changed search index is not rebuilt: the previous one is published and
-    /// [`Outcome::stale_search`] says a `rebuild(false)` should follow when the writer pauses.
+    ///
+    /// With `quick`, the writer is waiting. A changed search index is not rebuilt: the previous
+    /// one is published. When the previews since the last rebuild were edits that keep the book's
+    /// shape, the published build is updated in place instead: the edited articles (and those
+    /// whose links were checked against anchors that changed) are resolved and checked again, the
+    /// whole book's diagnostics recomputed from the parts that did not change, and only those
+    /// articles' own files written. Either way [`Outcome::pending`] says a `rebuild(false)`
+    /// should follow when the writer pauses, to bring the files made from every article up to date
+    /// and make the folder again exactly what `kbc build` writes.
+    ///
+    /// Without `quick`, the build stops when a relevant file changes while it runs (the writer
+    /// edited again): [`Outcome::interrupted`], nothing published.
     pub fn rebuild(&mut self, quick: bool) -> Outcome {
-        let outcome = self.build(quick);
+        // This rebuild sees every change made so far.
+        self.interrupt.store(false, Ordering::Relaxed);
+        let in_place = self.in_place.take();
+        let outcome = match in_place {
+            Some(edits) if quick && self.last.is_some() => self.update_in_place(edits),
+            _ => self.build(quick),
+        };
         // When this build was not published, the build directory must be the last good build
         // again: put back the pages that previews replaced.
         for (path, before) in std::mem::take(&mut self.previewed) {
             if !outcome.published {
-                let _ = match before {
-                    Some(bytes) => replace_file(&path, &bytes),
-                    None => std::fs::remove_file(&path),
-                };
+                match before {
+                    Some(bytes) => drop(replace_file(&path, &bytes)),
+                    None => drop(std::fs::remove_file(&path)),
+                }
             }
         }
         outcome
     }
 
+    /// The in-place update of [`Session::rebuild`], on the book the previews edited.
+    fn update_in_place(&mut self, edits: InPlace) -> Outcome {
+        let started = Instant::now();
+        let mut outcome = Outcome::new();
+        let Some(mut book) = self.last.take() else { return self.build(true) };
+        let Some(parts) = self.parts.as_ref() else {
+            self.last = Some(book);
+            return self.build(true);
+        };
+        let mut affected = vec![false; book.articles.len()];
+        for &i in &edits.edited {
+            affected[i] = true;
+        }
+        // Articles whose links were checked against sections or anchors that changed resolve
+        // and render again; nothing else depends on an edit that keeps the book's shape.
+        let mut dependents = std::collections::BTreeSet::new();
+        for &i in &edits.reshaped {
+            let id = crate::model::ArticleId(i as u32);
+            dependents.extend(
+                book.resolution
+                    .dependents(id)
+                    .into_iter()
+                    .filter(|d| !edits.edited.contains(&(d.0 as usize))),
+            );
+        }
+        if !dependents.is_empty() {
+            let absolute = book.config.check.absolute_links;
+            let index = crate::resolve::Index::new(&book.content, &book.articles);
+            let resolved: Vec<_> = dependents
+                .iter()
+                .map(|&id| crate::resolve::resolve_links(&index, id, &book.articles[id.0 as usize], absolute))
+                .collect();
+            drop(index);
+            for (&id, links) in dependents.iter().zip(resolved) {
+                crate::resolve::fill_procedures(&mut book.articles[id.0 as usize], &links.links);
+                book.resolution.replace(id, links);
+                affected[id.0 as usize] = true;
+            }
+        }
+        book.diagnose();
+        outcome.parsed = edits.edited.len();
+        if !book.has_errors() {
+            let only = crate::render::Only { articles: affected, parts };
+            let dest = book.config.build.build_dir.clone();
+            if crate::render::write_all_with(&book, &dest, &only).is_err() {
+                // Some files may be new and others not: publish a whole build instead (which
+                // reports the error if writing fails again).
+                return self.build(true);
+            }
+            outcome.published = true;
+            outcome.rendered = only.articles.iter().filter(|&&a| a).count();
+            outcome.pending = outcome.rendered > 0;
+            outcome.in_place = true;
+        }
+        outcome.book = Some(book);
+        outcome.elapsed = started.elapsed();
+        outcome
+    }
+
     fn build(&mut self, quick: bool) -> Outcome {
         let started = Instant::now();
-        let mut outcome = Outcome {
-            book: None,
-            error: None,
-            published: false,
-            parsed: 0,
-            rendered: 0,
-            stale_search: false,
-            elapsed: Duration::ZERO,
-        };
+        let mut outcome = Outcome::new();
         let config = match self.config() {
             Ok(c) => c,
             Err(e) => {
@@ -270,9 +408,16 @@ impl Session {
             }
         };
         outcome.parsed = self.parse.parsed;
+        let interruptible = (!quick).then(|| self.interrupt.clone());
+        if interruptible.as_ref().is_some_and(|i| i.load(Ordering::Relaxed)) {
+            outcome.interrupted = true;
+            outcome.pending = true;
+            outcome.elapsed = started.elapsed();
+            return outcome;
+        }
         if !book.has_errors() {
             let dest = book.config.build.build_dir.clone();
-            let cache = Cache::new(&book, &dest).stale(quick);
+            let cache = Cache::new(&book, &dest).stale(quick).interruptible(interruptible);
             let result = crate::output::publish(&dest, |out| {
                 crate::render::write_all_with(&book, out, &cache)?;
                 cache
@@ -281,11 +426,15 @@ impl Session {
             });
             match result {
                 Ok(Ok(())) => outcome.published = true,
+                Ok(Err(e)) if e.is_interrupted() => {
+                    outcome.interrupted = true;
+                    outcome.pending = true;
+                }
                 Ok(Err(e)) => outcome.error = Some(format!("writing the build failed: {e}")),
                 Err(e) => outcome.error = Some(e.to_string()),
             }
             outcome.rendered = cache.rendered();
-            outcome.stale_search = outcome.published && cache.used_stale();
+            outcome.pending |= outcome.published && cache.used_stale();
         }
         outcome.book = Some(book);
         outcome.elapsed = started.elapsed();
@@ -293,16 +442,7 @@ impl Session {
     }
 }
 
-/// Replaces `path` with `bytes` through a temporary file beside it and a rename, so a reader never
-/// sees half a page (and a page hard-linked into the render cache is never written through).
-fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.kbc-preview"));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
+use crate::render::replace_file;
 
 /// What the overlay and `/__kbc/status` show about the last rebuild.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -384,14 +524,31 @@ pub struct Watch {
     watcher: notify::RecommendedWatcher,
     events: std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
     targets: Option<Targets>,
+    /// The same, for the watcher's own thread.
+    shared_targets: Arc<Mutex<Option<Targets>>>,
 }
 
 impl Watch {
+    /// Watches `session`'s targets. A relevant change also raises the session's interrupt flag
+    /// at once (from the watcher's thread), so a follow-up build gives way to the writer.
     pub fn start(session: &Session) -> Result<Watch, String> {
         let (tx, events) = std::sync::mpsc::channel();
+        let shared_targets: Arc<Mutex<Option<Targets>>> = Arc::default();
+        let (targets, interrupt) = (shared_targets.clone(), session.interrupt.clone());
+        let handler = move |event: notify::Result<notify::Event>| {
+            if let Ok(e) = &event
+                && !matches!(e.kind, notify::EventKind::Access(_))
+            {
+                let targets = targets.lock().unwrap_or_else(|e| e.into_inner());
+                if targets.as_ref().is_some_and(|t| e.paths.iter().any(|p| t.is_relevant(p))) {
+                    interrupt.store(true, Ordering::Relaxed);
+                }
+            }
+            let _ = tx.send(event);
+        };
         let watcher =
-            notify::recommended_watcher(tx).map_err(|e| format!("cannot watch for changes: {e}"))?;
-        let mut watch = Watch { watcher, events, targets: None };
+            notify::recommended_watcher(handler).map_err(|e| format!("cannot watch for changes: {e}"))?;
+        let mut watch = Watch { watcher, events, targets: None, shared_targets };
         watch.update(session);
         Ok(watch)
     }
@@ -416,6 +573,7 @@ impl Watch {
                 eprintln!("warning: cannot watch `{}`: {e}", path.display());
             }
         }
+        *self.shared_targets.lock().unwrap_or_else(|e| e.into_inner()) = Some(wanted.clone());
         self.targets = Some(wanted);
     }
 

@@ -125,6 +125,7 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
     };
     let rendered: Vec<Option<(ArticleId, Listed)>> = (0..book.articles.len())
         .into_par_iter()
+        .filter(|&i| memo.in_scope(ArticleId(i as u32)))
         .map(|i| {
             let article = &book.articles[i];
             if !applies(book, article) {
@@ -149,6 +150,9 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
             Ok(Some((id, Listed { title: r.title, items: r.items, lang: r.lang })))
         })
         .collect::<Result<_, RenderError>>()?;
+    if !memo.whole_book() {
+        return Ok(stats);
+    }
     let mut index = Vec::new();
     for (id, r) in rendered.into_iter().flatten() {
         let article = &book.articles[id.0 as usize];

@@ -120,7 +120,7 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
 /// The search index of `docs` (from `memo` when they are unchanged) under
 /// [`urls::SEARCH_DIR`]; returns the number of files.
 fn write_search(out: &Path, memo: &dyn super::Memo, docs: SearchInput) -> Result<usize, RenderError> {
-    let files = super::memoized_files(memo, "search", docs, search::build)?;
+    let files = super::memoized_files(memo, "search", docs, |d| search::build(d, &|| memo.interrupted()))?;
     for (name, bytes) in &files {
         write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
     }
@@ -142,13 +142,21 @@ fn write_pages(
     if !cfg.enable {
         return Ok((Stats::default(), None));
     }
-    let parts = Pages::new(book);
+    let owned;
+    let parts = match memo.parts() {
+        Some(p) => &p.pages,
+        None => {
+            owned = Pages::new(book);
+            &owned
+        }
+    };
     let (theme, nav, search, home) = (&parts.theme, &parts.nav, parts.search, parts.home);
     let ctx = parts.ctx(book);
 
     // Each page is written as soon as it is rendered; only what the search index needs is kept.
     let pages: Vec<(usize, search::SearchDoc)> = (0..book.articles.len())
         .into_par_iter()
+        .filter(|&i| memo.in_scope(ArticleId(i as u32)))
         .map(|i| {
             let id = ArticleId(i as u32);
             let page = super::memoized(memo, "html", id, || ctx.article_page(id))?;
@@ -157,6 +165,9 @@ fn write_pages(
         })
         .collect::<Result<_, RenderError>>()?;
     let mut stats = Stats { pages: pages.len(), ..Stats::default() };
+    if !memo.whole_book() {
+        return Ok((stats, None));
+    }
 
     write_file(out, home, ctx.home_page(home)?)?;
     write_file(out, urls::NOT_FOUND_PATH, ctx.not_found_page()?)?;

@@ -69,10 +69,14 @@ const SKIPPED: &[&str] =
 /// reads one page at a time into an index); returns the files to write under
 /// [`crate::render::urls::SEARCH_DIR`], each index in its [`shard_dir`].
 #[cfg(feature = "search")]
-pub fn build((docs, shards): (Vec<SearchDoc>, usize)) -> Result<Files, RenderError> {
+pub fn build(
+    (docs, shards): (Vec<SearchDoc>, usize),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Files, RenderError> {
     let parts = split_docs(docs, shards);
     let built: Vec<Result<Files, RenderError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts.into_iter().map(|part| scope.spawn(move || build_one(part))).collect();
+        let handles: Vec<_> =
+            parts.into_iter().map(|part| scope.spawn(move || build_one(part, stop))).collect();
         handles
             .into_iter()
             .map(|h| {
@@ -95,7 +99,8 @@ pub fn build((docs, shards): (Vec<SearchDoc>, usize)) -> Result<Files, RenderErr
 
 /// One pagefind index of `docs`, in their order.
 #[cfg(feature = "search")]
-fn build_one(docs: Vec<SearchDoc>) -> Result<Files, RenderError> {
+/// `stop` is asked before each page: pagefind takes milliseconds a page, a large book minutes.
+fn build_one(docs: Vec<SearchDoc>, stop: &(dyn Fn() -> bool + Sync)) -> Result<Files, RenderError> {
     use pagefind::api::PagefindIndex;
     use pagefind::options::PagefindServiceConfig;
     let err = |m: String| RenderError {
@@ -110,6 +115,9 @@ fn build_one(docs: Vec<SearchDoc>) -> Result<Files, RenderError> {
         let mut index = PagefindIndex::new(Some(options)).map_err(|e| err(e.to_string()))?;
         // One at a time, in article order: the index is the same whatever the thread count.
         for doc in docs {
+            if stop() {
+                return Err(RenderError::interrupted());
+            }
             let html = format!(
                 "<!DOCTYPE html><html lang=\"{}\"><head><title>{}</title></head><body><main data-pagefind-body>{}</main></body></html>",
                 super::sanitize::escape(&doc.lang),
@@ -139,7 +147,10 @@ fn build_one(docs: Vec<SearchDoc>) -> Result<Files, RenderError> {
 
 /// Without the `search` feature there is no index; pages leave the search box out.
 #[cfg(not(feature = "search"))]
-pub fn build(_inputs: (Vec<SearchDoc>, usize)) -> Result<Files, RenderError> {
+pub fn build(
+    _inputs: (Vec<SearchDoc>, usize),
+    _stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Files, RenderError> {
     Ok(Vec::new())
 }
 

@@ -23,7 +23,7 @@ pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, twin: &str) -> wire::Article 
         date: a.meta.date.map(|d| d.to_string()),
         urls: cx.urls(id),
         source_path: a.rel_path.clone(),
-        breadcrumbs: cx.breadcrumbs[id.0 as usize].clone(),
+        breadcrumbs: cx.parts.breadcrumbs[id.0 as usize].clone(),
         meta: meta(&a.meta),
         content_sha256: sha256_hex(twin),
         translations: cx.translations(id),

@@ -36,7 +36,7 @@ fn groups(cx: &Ctx<'_>, locale: Option<&str>, locales: &[String]) -> Vec<Group> 
     };
     let mut out = Vec::new();
     for l in &wanted {
-        for (title, members) in &cx.groups {
+        for (title, members) in &cx.parts.groups {
             let articles: Vec<ArticleId> =
                 members.iter().copied().filter(|&a| cx.article(a).locale == *l).collect();
             if articles.is_empty() {

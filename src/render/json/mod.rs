@@ -161,7 +161,15 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     if !book.config.output.json.enable {
         return Ok(());
     }
-    let cx = Ctx::new(book);
+    let owned;
+    let parts = match memo.parts() {
+        Some(p) => &p.json,
+        None => {
+            owned = Parts::new(book);
+            &owned
+        }
+    };
+    let cx = Ctx::new(book, parts);
     let bounds = Bounds::new(&book.config.output.json);
     let json_err = |file: &str| {
         let path = out.join(file);
@@ -171,6 +179,7 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     // only its entries, chunks and manifest line.
     let rendered: Vec<Listed> = (0..book.articles.len())
         .into_par_iter()
+        .filter(|&i| memo.in_scope(ArticleId(i as u32)))
         .map(|i| {
             let id = ArticleId(i as u32);
             let r = super::memoized(memo, "json", id, || {
@@ -191,6 +200,9 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
             Ok(Listed { entries: r.entries, chunks: r.chunks, manifest: r.manifest })
         })
         .collect::<Result<_, RenderError>>()?;
+    if !memo.whole_book() {
+        return Ok(());
+    }
     let file = format!("{API_DIR}/troubleshooting.jsonl");
     write_file(out, &file, rendered.iter().map(|r| r.entries.as_str()).collect::<String>())?;
     let file = format!("{API_DIR}/chunks.jsonl");
@@ -229,7 +241,8 @@ pub struct Api {
 
 /// Renders the JSON API of `book` in memory, whether or not `[output.json]` is enabled.
 pub fn api(book: &Book) -> Api {
-    let cx = Ctx::new(book);
+    let parts = Parts::new(book);
+    let cx = Ctx::new(book, &parts);
     let bounds = Bounds::new(&book.config.output.json);
     let rendered: Vec<(String, types::Article, Vec<types::Chunk>)> = (0..book.articles.len())
         .into_par_iter()
@@ -250,29 +263,40 @@ pub fn api(book: &Book) -> Api {
     api
 }
 
-/// Everything the wire builders share: ids, navigation, URLs, the tokenizer.
-pub(crate) struct Ctx<'a> {
-    book: &'a Book,
-    tokens: Tokens,
+/// What the wire builders share that depends only on the book's shape (every article's path,
+/// locale and assetid, the navigation): a watch loop keeps it between edits that keep the shape.
+pub struct Parts {
     /// Wire id of each article.
     article_ids: Vec<String>,
-    /// Wire id of each section of each article.
-    section_ids: Vec<Vec<String>>,
     breadcrumbs: Vec<Vec<types::Breadcrumb>>,
     /// Navigation groups (title, articles in navigation order), then the articles in none.
     groups: Vec<(String, Vec<ArticleId>)>,
 }
 
-impl<'a> Ctx<'a> {
-    fn new(book: &'a Book) -> Ctx<'a> {
+impl Parts {
+    pub fn new(book: &Book) -> Parts {
         let (breadcrumbs, groups) = navigation(book);
+        Parts { article_ids: article_ids(&book.articles), breadcrumbs, groups }
+    }
+}
+
+/// Everything the wire builders share: ids, navigation, URLs, the tokenizer.
+pub(crate) struct Ctx<'a> {
+    book: &'a Book,
+    tokens: Tokens,
+    parts: &'a Parts,
+    /// Wire id of each section of each article, computed when first asked for (one article's
+    /// outputs need those of the articles it links to only).
+    section_ids: Vec<std::sync::OnceLock<Vec<String>>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(book: &'a Book, parts: &'a Parts) -> Ctx<'a> {
         Ctx {
             book,
             tokens: Tokens::default(),
-            article_ids: article_ids(&book.articles),
-            section_ids: book.articles.iter().map(section_ids).collect(),
-            breadcrumbs,
-            groups,
+            parts,
+            section_ids: book.articles.iter().map(|_| std::sync::OnceLock::new()).collect(),
         }
     }
 
@@ -281,11 +305,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn article_id(&self, id: ArticleId) -> &str {
-        &self.article_ids[id.0 as usize]
+        &self.parts.article_ids[id.0 as usize]
     }
 
     fn section_id(&self, id: ArticleId, section: SectionId) -> &str {
-        self.section_ids[id.0 as usize].get(section.0 as usize).map_or("", String::as_str)
+        let Some(ids) = self.section_ids.get(id.0 as usize) else { return "" };
+        ids.get_or_init(|| section_ids(self.article(id))).get(section.0 as usize).map_or("", String::as_str)
     }
 
     fn site_url(&self) -> Option<&'a str> {
