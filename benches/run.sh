@@ -8,6 +8,7 @@
 #
 # Environment:
 #   REPEAT=3        runs of each measurement; the table shows the fastest (and the largest RSS)
+#   EDITS=5         edits made in the watch loop
 #   MDBOOK_MAX=2000   largest base mdBook builds (quadratic output: at 10,000 it ran over 11 minutes); 0 skips it
 #   KEEP=1          keep the generated bases and outputs in target/bench-kb/ (default: outputs removed)
 #
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 2000 10000)
 REPEAT=${REPEAT:-3}
+EDITS=${EDITS:-5}
 MDBOOK_MAX=${MDBOOK_MAX:-2000}
 OUT=target/bench-kb
 mkdir -p "$OUT"
@@ -132,7 +134,7 @@ for n in "${SIZES[@]}"; do
     cp "$OUT/changed.orig" "$changed"
     BEFORE=
 
-    # The watch loop on the same edit, REPEAT times, one edit as soon as the last one's rebuild
+    # The watch loop on the same edit, EDITS times, one edit as soon as the last one's rebuild
     # reported (so each edit also interrupts the follow-up build of the one before), as
     # `kbc watch -v` reports it: the preview (the page in place), the rebuild in place (every
     # output of the article, and the diagnostics of the whole book), and from outside, the time
@@ -145,7 +147,7 @@ for n in "${SIZES[@]}"; do
     watch_pid=$!
     until grep -q '^watching' "$watch_log"; do sleep 1; done
     edits=()
-    for ((i = 0; i < REPEAT; i++)); do
+    for ((i = 0; i < EDITS; i++)); do
         done_before=$(grep -c 'articles (' "$watch_log" || true)
         stamp=$(date +%s%N)
         echo "Edited at $stamp." >>"$changed"
@@ -199,7 +201,7 @@ $TABLE
 
 $RATIOS
 
-The watch loop (\`kbc watch -v\`), fastest of $REPEAT edits of one article:
+The watch loop (\`kbc watch -v\`), fastest of $EDITS edits of one article:
 
 $WATCH
 EOF
