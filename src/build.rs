@@ -14,6 +14,9 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
+/// Asked during long work whether to give it up (see [`Book::load_until`]).
+pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
+
 /// A loaded, parsed, resolved and checked knowledge base.
 pub struct Book {
     pub config: Config,
@@ -50,14 +53,38 @@ impl Book {
     /// [`Book::load`], reusing the parsed articles in `cache` whose inputs are unchanged (a watch
     /// loop keeps one between builds). Resolution and checks always run over the whole book.
     pub fn load_cached(config: Config, cache: &mut ParseCache) -> Result<Book, LoadError> {
+        match Book::load_until(config, cache, &|| false)? {
+            Some(book) => Ok(book),
+            None => unreachable!("a load that is never stopped finishes"),
+        }
+    }
+
+    /// [`Book::load_cached`], giving up (`Ok(None)`) as soon as `stop` returns true: it is asked
+    /// between the steps and before each article is parsed (a watch loop's follow-up build gives
+    /// way to a newer edit). A load that gives up leaves `cache` as it was or emptier.
+    pub fn load_until(
+        config: Config,
+        cache: &mut ParseCache,
+        stop: Stop<'_>,
+    ) -> Result<Option<Book>, LoadError> {
         let content = load::load(&config.book.src, Some(&config.build.build_dir))?;
+        if stop() {
+            return Ok(None);
+        }
         let mut layout = content.diagnostics.clone();
 
-        let (mut articles, mut per_article, navs, nav_diags) = parse_all(&config, &content, cache);
+        let Some((mut articles, mut per_article, navs, nav_diags)) =
+            parse_all(&config, &content, cache, stop)
+        else {
+            return Ok(None);
+        };
         layout.extend(nav_diags);
         layout.extend(check::check_other_files(&content));
 
         let resolution = resolve::resolve(&mut articles, &navs, &content, config.check.absolute_links);
+        if stop() {
+            return Ok(None);
+        }
 
         let hosts = &config.output.html.iframe_hosts;
         per_article
@@ -68,7 +95,7 @@ impl Book {
         let mut book =
             Book { config, content, articles, navs, resolution, diagnostics: Vec::new(), findings };
         book.diagnose();
-        Ok(book)
+        Ok(Some(book))
     }
 
     /// Runs the book-wide checks and puts every finding, with `[check]` applied, in
@@ -143,14 +170,17 @@ fn article_key(content: &Content, file: FileId, previous: Option<&Article>) -> [
     h.finalize().into()
 }
 
-/// Parses every article (in parallel) and navigation file. Output order is content-path order,
-/// whatever the thread count.
-/// Returns the articles, each article's diagnostics, the navigation files and theirs.
+/// The articles, each article's diagnostics, the navigation files and theirs.
+type ParseOutput = (Vec<Article>, Vec<Vec<Diagnostic>>, Vec<Nav>, Vec<Diagnostic>);
+
+/// Parses every article (in parallel) and navigation file; `None` when `stop` said so. Output
+/// order is content-path order, whatever the thread count.
 fn parse_all(
     config: &Config,
     content: &Content,
     cache: &mut ParseCache,
-) -> (Vec<Article>, Vec<Vec<Diagnostic>>, Vec<Nav>, Vec<Diagnostic>) {
+    stop: Stop<'_>,
+) -> Option<ParseOutput> {
     let includes = content.include_context();
     let language = config.book.language.as_deref();
     let layout = layout_key(config, content);
@@ -163,10 +193,13 @@ fn parse_all(
     let parsed: Vec<(FileId, Option<Parsed>)> = article_files
         .par_iter()
         .map(|&file| {
+            if stop() {
+                return None;
+            }
             let previous = entries.get(&file);
             let key = article_key(content, file, previous.map(|p| &p.article));
             if previous.is_some_and(|p| p.key == key) {
-                return (file, None);
+                return Some((file, None));
             }
             let default_locale = content.default_locale(language, file);
             let input = ParseInput {
@@ -177,9 +210,9 @@ fn parse_all(
             let (article, diagnostics) = parse::parse_article(&input, file);
             // Keyed by what this parse included, for the next load.
             let key = article_key(content, file, Some(&article));
-            (file, Some(Parsed { key, article, diagnostics }))
+            Some((file, Some(Parsed { key, article, diagnostics })))
         })
-        .collect();
+        .collect::<Option<_>>()?;
     cache.parsed = parsed.iter().filter(|(_, p)| p.is_some()).count();
     let mut per_article = Vec::with_capacity(parsed.len());
     let mut articles = Vec::with_capacity(parsed.len());
@@ -204,5 +237,5 @@ fn parse_all(
         navs.push(nav);
         diagnostics.extend(d);
     }
-    (articles, per_article, navs, diagnostics)
+    Some((articles, per_article, navs, diagnostics))
 }

@@ -78,13 +78,21 @@ pub struct Cache {
 impl Cache {
     /// Keys every article of `book`; entries are looked up under `build_dir`.
     pub fn new(book: &Book, build_dir: &Path) -> Cache {
-        let keys = article_keys(book);
+        match Cache::new_until(book, build_dir, &|| false) {
+            Some(cache) => cache,
+            None => unreachable!("keying that is never stopped finishes"),
+        }
+    }
+
+    /// [`Cache::new`], giving up (`None`) when `stop` returns true before an article is keyed.
+    pub fn new_until(book: &Book, build_dir: &Path, stop: crate::build::Stop<'_>) -> Option<Cache> {
+        let keys = article_keys(book, stop)?;
         let mut h = Sha256::new();
         for key in &keys {
             h.update(key.as_bytes());
             h.update([0]);
         }
-        Cache {
+        Some(Cache {
             book_key: hex(&h.finalize()),
             rendered: keys.iter().map(|_| AtomicBool::new(false)).collect(),
             keys,
@@ -95,7 +103,7 @@ impl Cache {
             allow_stale: false,
             used_stale: AtomicBool::new(false),
             interrupt: None,
-        }
+        })
     }
 
     /// Stops the build (the renderers return [`crate::render::RenderError::interrupted`]) once
@@ -288,8 +296,8 @@ pub fn settings_key(book: &Book) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The key of every article, in article order.
-pub fn article_keys(book: &Book) -> Vec<String> {
+/// The key of every article, in article order; `None` when `stop` said so.
+pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<String>> {
     let mut h = Sha256::new();
     h.update(settings_key(book));
     for a in &book.articles {
@@ -315,6 +323,9 @@ pub fn article_keys(book: &Book) -> Vec<String> {
     (0..book.articles.len())
         .into_par_iter()
         .map(|i| {
+            if stop() {
+                return None;
+            }
             let mut h = Sha256::new();
             h.update(global);
             let article = &book.articles[i];
@@ -338,7 +349,7 @@ pub fn article_keys(book: &Book) -> Vec<String> {
                     h.update(f);
                 }
             }
-            hex(&h.finalize())
+            Some(hex(&h.finalize()))
         })
         .collect()
 }

@@ -289,3 +289,33 @@ fn an_interrupted_build_leaves_the_published_one() {
     let leftovers: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 4, "no temporary folder is left: {leftovers:?}");
 }
+
+#[test]
+fn a_load_that_gives_up_leaves_a_parse_cache_that_still_works() {
+    use kbc::build::ParseCache;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let kb = fixture();
+    let dir = kb.path();
+    let config = || kbc::config::Config::load(dir).unwrap();
+    let mut cache = ParseCache::default();
+    kbc::Book::load_cached(config(), &mut cache).unwrap();
+    std::fs::write(dir.join("content/c.md"), "# Gamma\n\nGamma body, edited.\n").unwrap();
+    // Gives up after the first few questions: while parsing.
+    let asked = AtomicUsize::new(0);
+    let stop = || asked.fetch_add(1, Ordering::Relaxed) >= 3;
+    assert!(kbc::Book::load_until(config(), &mut cache, &stop).unwrap().is_none());
+    assert!(asked.load(Ordering::Relaxed) > 3, "asked while parsing");
+    let cached = kbc::Book::load_cached(config(), &mut cache).unwrap();
+    let fresh = common::book(dir);
+    assert_eq!(
+        serde_json::to_string(&cached.articles).unwrap(),
+        serde_json::to_string(&fresh.articles).unwrap()
+    );
+    assert_eq!(cached.diagnostics.len(), fresh.diagnostics.len());
+    assert!(
+        cached
+            .articles
+            .iter()
+            .any(|a| a.rel_path == "c.md" && a.summary.as_deref() == Some("Gamma body, edited."))
+    );
+}

@@ -399,8 +399,18 @@ impl Session {
                 return outcome;
             }
         };
-        let book = match Book::load_cached(config, &mut self.parse) {
-            Ok(b) => b,
+        let interruptible = (!quick).then(|| self.interrupt.clone());
+        let flag = interruptible.clone();
+        let stop = move || flag.as_ref().is_some_and(|f| f.load(Ordering::Relaxed));
+        let interrupted = |mut outcome: Outcome| {
+            outcome.interrupted = true;
+            outcome.pending = true;
+            outcome.elapsed = started.elapsed();
+            outcome
+        };
+        let book = match Book::load_until(config, &mut self.parse, &stop) {
+            Ok(Some(b)) => b,
+            Ok(None) => return interrupted(outcome),
             Err(e) => {
                 outcome.error = Some(e.to_string());
                 outcome.elapsed = started.elapsed();
@@ -408,16 +418,10 @@ impl Session {
             }
         };
         outcome.parsed = self.parse.parsed;
-        let interruptible = (!quick).then(|| self.interrupt.clone());
-        if interruptible.as_ref().is_some_and(|i| i.load(Ordering::Relaxed)) {
-            outcome.interrupted = true;
-            outcome.pending = true;
-            outcome.elapsed = started.elapsed();
-            return outcome;
-        }
         if !book.has_errors() {
             let dest = book.config.build.build_dir.clone();
-            let cache = Cache::new(&book, &dest).stale(quick).interruptible(interruptible);
+            let Some(cache) = Cache::new_until(&book, &dest, &stop) else { return interrupted(outcome) };
+            let cache = cache.stale(quick).interruptible(interruptible);
             let result = crate::output::publish(&dest, |out| {
                 crate::render::write_all_with(&book, out, &cache)?;
                 cache
