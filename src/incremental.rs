@@ -36,8 +36,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub const CACHE_DIR: &str = ".kbc-cache/render";
 
 /// Whole-book results a watch loop may publish from an older build (see [`Cache::stale`]): only
-/// the search index, which is slow to build and only finds pages.
-const STALE_ALLOWED: &[&str] = &["search"];
+/// the search indexes (`search-0`, `search-1`...), which are slow to build and only find pages.
+fn stale_allowed(name: &str) -> bool {
+    name.strip_prefix("search-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
 
 /// A cache entry: its folder (the renderer) and file name (the key).
 type Entry = (String, String);
@@ -224,7 +226,7 @@ impl Memo for Cache {
     fn get_global(&self, name: &str, key: &str) -> Option<Vec<u8>> {
         let name = folder(name)?;
         let mut found = self.lookup("global", format!("{name}-{key}.bin"));
-        if found.is_none() && self.allow_stale && STALE_ALLOWED.contains(&name) {
+        if found.is_none() && self.allow_stale && stale_allowed(name) {
             // The previous build kept only the entry it used: at most one per name.
             let prefix = format!("{name}-");
             let older = std::fs::read_dir(self.previous.join("global"))

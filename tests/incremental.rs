@@ -319,3 +319,34 @@ fn a_load_that_gives_up_leaves_a_parse_cache_that_still_works() {
             .any(|a| a.rel_path == "c.md" && a.summary.as_deref() == Some("Gamma body, edited."))
     );
 }
+
+#[test]
+#[cfg(feature = "search")]
+fn each_search_index_is_reused_on_its_own() {
+    let kb = fixture();
+    let dir = kb.path();
+    let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
+    std::fs::write(
+        dir.join("book.toml"),
+        toml.replace("[output.html]\n", "[output.html]\nsearch-shards = 2\n"),
+    )
+    .unwrap();
+    let entries = || -> Vec<String> {
+        let global = std::fs::read_dir(dir.join("book/.kbc-cache/render/global")).unwrap();
+        let mut names: Vec<String> =
+            global.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.retain(|n| n.starts_with("search-"));
+        names.sort();
+        names
+    };
+    build(dir, None);
+    let first = entries();
+    assert_eq!(first.len(), 2, "one entry per index: {first:?}");
+    // e is in the second run of pages (a, b, c | d, e): the first index is reused as it was.
+    std::fs::write(dir.join("content/e.md"), "# Epsilon\n\nEpsilon body, edited.\n").unwrap();
+    build(dir, None);
+    let second = entries();
+    assert_eq!(second[0], first[0], "the first index is reused");
+    assert_ne!(second[1], first[1], "the second index is built again");
+    assert_same_as_clean(dir);
+}

@@ -120,7 +120,13 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
 /// The search index of `docs` (from `memo` when they are unchanged) under
 /// [`urls::SEARCH_DIR`]; returns the number of files.
 fn write_search(out: &Path, memo: &dyn super::Memo, docs: SearchInput) -> Result<usize, RenderError> {
-    let files = super::memoized_files(memo, "search", docs, |d| search::build(d, &|| memo.interrupted()))?;
+    // Each index is reused on its own: an edit re-indexes only the run of pages it is in.
+    let index = |i: usize, pages: Vec<search::SearchDoc>| {
+        super::memoized_files(memo, &format!("search-{i}"), pages, |p| {
+            search::build_index(p, &|| memo.interrupted())
+        })
+    };
+    let files = search::build(docs, &index)?;
     for (name, bytes) in &files {
         write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
     }

@@ -44,7 +44,6 @@ pub fn shard_dir(i: usize) -> String {
 }
 
 /// `docs` cut into `shards` runs of consecutive pages whose sizes differ by at most one.
-#[cfg(any(feature = "search", test))]
 fn split_docs(mut docs: Vec<SearchDoc>, shards: usize) -> Vec<Vec<SearchDoc>> {
     let shards = shards.clamp(1, docs.len().max(1));
     let (base, extra) = (docs.len() / shards, docs.len() % shards);
@@ -66,17 +65,17 @@ const SKIPPED: &[&str] =
     &["pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight"];
 
 /// Builds the index, split into `shards` indexes of consecutive pages built in parallel (pagefind
-/// reads one page at a time into an index); returns the files to write under
+/// reads one page at a time into an index) by `index(i, pages)`: [`build_index`], or a previous
+/// build's index of the same pages; returns the files to write under
 /// [`crate::render::urls::SEARCH_DIR`], each index in its [`shard_dir`].
-#[cfg(feature = "search")]
 pub fn build(
     (docs, shards): (Vec<SearchDoc>, usize),
-    stop: &(dyn Fn() -> bool + Sync),
+    index: &(dyn Fn(usize, Vec<SearchDoc>) -> Result<Files, RenderError> + Sync),
 ) -> Result<Files, RenderError> {
     let parts = split_docs(docs, shards);
     let built: Vec<Result<Files, RenderError>> = std::thread::scope(|scope| {
         let handles: Vec<_> =
-            parts.into_iter().map(|part| scope.spawn(move || build_one(part, stop))).collect();
+            parts.into_iter().enumerate().map(|(i, part)| scope.spawn(move || index(i, part))).collect();
         handles
             .into_iter()
             .map(|h| {
@@ -97,10 +96,10 @@ pub fn build(
     Ok(out)
 }
 
-/// One pagefind index of `docs`, in their order.
+/// One pagefind index of `docs`, in their order. `stop` is asked before each page: pagefind takes
+/// milliseconds a page, a large book minutes.
 #[cfg(feature = "search")]
-/// `stop` is asked before each page: pagefind takes milliseconds a page, a large book minutes.
-fn build_one(docs: Vec<SearchDoc>, stop: &(dyn Fn() -> bool + Sync)) -> Result<Files, RenderError> {
+pub fn build_index(docs: Vec<SearchDoc>, stop: &(dyn Fn() -> bool + Sync)) -> Result<Files, RenderError> {
     use pagefind::api::PagefindIndex;
     use pagefind::options::PagefindServiceConfig;
     let err = |m: String| RenderError {
@@ -147,10 +146,7 @@ fn build_one(docs: Vec<SearchDoc>, stop: &(dyn Fn() -> bool + Sync)) -> Result<F
 
 /// Without the `search` feature there is no index; pages leave the search box out.
 #[cfg(not(feature = "search"))]
-pub fn build(
-    _inputs: (Vec<SearchDoc>, usize),
-    _stop: &(dyn Fn() -> bool + Sync),
-) -> Result<Files, RenderError> {
+pub fn build_index(_docs: Vec<SearchDoc>, _stop: &(dyn Fn() -> bool + Sync)) -> Result<Files, RenderError> {
     Ok(Vec::new())
 }
 
