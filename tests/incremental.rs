@@ -154,11 +154,15 @@ fn whole_book(rel: &str) -> bool {
         || ["index.html", "404.html", "sitemap.xml", "checklists/index.html", "model.json"].contains(&rel)
 }
 
-/// Edits `rel` in `dir`, then runs what the watch loop runs: the preview, and the quick rebuild.
+/// Edits `rel` in `dir` the way vim saves (a probe file created and deleted beside it), then runs
+/// what the watch loop runs: the preview, and the quick rebuild.
 #[cfg(feature = "serve")]
 fn watch_step(session: &mut kbc::serve::Session, dir: &Path, rel: &str, text: &str) -> kbc::serve::Outcome {
+    let probe = dir.join(rel).with_file_name("4913");
+    std::fs::write(&probe, "").unwrap();
+    std::fs::remove_file(&probe).unwrap();
     std::fs::write(dir.join(rel), text).unwrap();
-    session.preview(&[dir.join(rel)]);
+    session.preview(&[dir.join(rel), probe]);
     let outcome = session.rebuild(true);
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     outcome
@@ -229,6 +233,14 @@ fn an_update_in_place_writes_what_a_clean_build_writes() {
     session.keep(outcome);
     let differ = differences_from_clean(dir);
     assert!(differ.iter().all(|rel| whole_book(rel)), "only whole-book files may lag: {differ:?}");
+
+    // A deleted article: a whole build.
+    std::fs::remove_file(dir.join("content/d.md")).unwrap();
+    session.preview(&[dir.join("content/d.md")]);
+    let outcome = session.rebuild(true);
+    assert!(outcome.published && !outcome.in_place);
+    session.keep(outcome);
+    assert!(!dir.join("book/d.html").exists());
 
     // A new title changes every page's navigation: a whole build, published as `kbc build` does.
     let outcome = watch_step(&mut session, dir, "content/e.md", "# Epsilon two\n\nEpsilon body.\n");

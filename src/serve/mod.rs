@@ -167,7 +167,16 @@ impl Session {
         let root = std::fs::canonicalize(&book.content.root).ok()?;
         let mut edited = Vec::new();
         for path in changed {
-            let real = std::fs::canonicalize(path).ok()?;
+            let Ok(real) = std::fs::canonicalize(path) else {
+                // Gone. An editor's temporary file (vim's `4913`, a backup `x.md~`) that the last
+                // build never saw changes nothing; a file or folder it had was deleted.
+                let under = path.strip_prefix(&root).or_else(|_| path.strip_prefix(&book.content.root));
+                let rel = crate::source::slash_path(under.ok()?);
+                if book.content.paths.contains(&rel) || book.content.dirs.contains(&rel) {
+                    return None;
+                }
+                continue;
+            };
             let rel = crate::source::slash_path(real.strip_prefix(&root).ok()?);
             let i = book.articles.iter().position(|a| a.rel_path == rel)?;
             let file = book.articles[i].file;
