@@ -172,8 +172,10 @@ pub trait Memo: Sync {
     fn book_key(&self) -> Option<&str> {
         None
     }
-    /// Whether storing results is worth encoding them (false for [`NoMemo`]).
-    fn enabled(&self) -> bool;
+    /// Whether storing results is worth encoding them (by default not: nothing is kept).
+    fn enabled(&self) -> bool {
+        false
+    }
     /// Whether the build should stop now: a watch loop's follow-up build gives way to a newer
     /// edit. Renderers ask before each article and while building the search index.
     fn interrupted(&self) -> bool {
@@ -194,30 +196,23 @@ pub trait Memo: Sync {
     fn whole_book(&self) -> bool {
         true
     }
-    /// What `renderer` stored for article `id` in a build whose inputs for it were the same.
-    fn get(&self, renderer: &str, id: ArticleId) -> Option<Vec<u8>>;
-    fn put(&self, renderer: &str, id: ArticleId, value: Vec<u8>);
+    /// What `renderer` stored for article `id` in a build whose inputs for it were the same (by
+    /// default nothing: every article is rendered).
+    fn get(&self, _renderer: &str, _id: ArticleId) -> Option<Vec<u8>> {
+        None
+    }
+    fn put(&self, _renderer: &str, _id: ArticleId, _value: Vec<u8>) {}
     /// A whole-book result named `name` whose inputs hash to `key`.
-    fn get_global(&self, name: &str, key: &str) -> Option<Vec<u8>>;
-    fn put_global(&self, name: &str, key: &str, value: Vec<u8>);
+    fn get_global(&self, _name: &str, _key: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn put_global(&self, _name: &str, _key: &str, _value: Vec<u8>) {}
 }
 
 /// No reuse: every article is rendered.
 pub struct NoMemo;
 
-impl Memo for NoMemo {
-    fn enabled(&self) -> bool {
-        false
-    }
-    fn get(&self, _: &str, _: ArticleId) -> Option<Vec<u8>> {
-        None
-    }
-    fn put(&self, _: &str, _: ArticleId, _: Vec<u8>) {}
-    fn get_global(&self, _: &str, _: &str) -> Option<Vec<u8>> {
-        None
-    }
-    fn put_global(&self, _: &str, _: &str, _: Vec<u8>) {}
-}
+impl Memo for NoMemo {}
 
 /// What every article's outputs share that depends only on the book's shape (every article's
 /// path, title, locale and assetid, the navigation, the configuration and theme): the site's
@@ -246,9 +241,6 @@ pub struct Only<'p> {
 }
 
 impl Memo for Only<'_> {
-    fn enabled(&self) -> bool {
-        false
-    }
     fn in_scope(&self, id: ArticleId) -> bool {
         self.articles.get(id.0 as usize).copied().unwrap_or(false)
     }
@@ -258,14 +250,6 @@ impl Memo for Only<'_> {
     fn whole_book(&self) -> bool {
         false
     }
-    fn get(&self, _: &str, _: ArticleId) -> Option<Vec<u8>> {
-        None
-    }
-    fn put(&self, _: &str, _: ArticleId, _: Vec<u8>) {}
-    fn get_global(&self, _: &str, _: &str) -> Option<Vec<u8>> {
-        None
-    }
-    fn put_global(&self, _: &str, _: &str, _: Vec<u8>) {}
 }
 
 /// `render()`'s result for article `id`, from the memo when its inputs are unchanged. A stored
