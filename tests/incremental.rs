@@ -273,13 +273,36 @@ fn an_update_in_place_that_breaks_a_link_publishes_nothing() {
     session.keep(outcome);
     assert!(tree(&dir.join("book")) == published, "the last good build is kept");
 
-    // Fixed again: published (by a whole build, since the broken book was not kept).
-    let outcome = watch_step(&mut session, dir, "content/b.md", "# Beta\n\n## The fix\n\nAgain.\n");
-    assert!(outcome.published);
+    // d is edited while the error stands: still nothing published, still in place.
+    let outcome = watch_step(&mut session, dir, "content/d.md", "# Delta\n\nDelta body, edited.\n");
+    assert!(!outcome.published && outcome.in_place);
+    assert_eq!(findings(outcome.book.as_ref().unwrap()), findings(&common::book(dir)));
     session.keep(outcome);
+    assert!(tree(&dir.join("book")) == published, "the last good build is kept");
+
+    // Fixed again: published in place, with d's edit and a (whose link works again).
+    let outcome = watch_step(&mut session, dir, "content/b.md", "# Beta\n\n## The fix\n\nAgain.\n");
+    assert!(outcome.published && outcome.in_place);
+    assert_eq!(outcome.rendered, 3, "b, a and d");
+    session.keep(outcome);
+    let differ = differences_from_clean(dir);
+    assert!(differ.iter().all(|rel| whole_book(rel)), "only whole-book files may lag: {differ:?}");
     let outcome = session.rebuild(false);
     session.keep(outcome);
     assert_same_as_clean(dir);
+
+    // A new file with an error: a whole rebuild that publishes nothing, after which an edit to
+    // another article is not done in place (the book it would start from lacks the new file).
+    std::fs::write(dir.join("content/f.md"), "# Phi\n\nSee [nothing](nothing.md).\n").unwrap();
+    session.preview(&[dir.join("content/f.md")]);
+    let outcome = session.rebuild(true);
+    assert!(!outcome.published && !outcome.in_place);
+    session.keep(outcome);
+    let outcome = watch_step(&mut session, dir, "content/c.md", "# Gamma\n\nGamma, once more.\n");
+    assert!(!outcome.published && !outcome.in_place);
+    let errors: Vec<_> =
+        findings(outcome.book.as_ref().unwrap()).into_iter().filter(|f| f.contains("Error")).collect();
+    assert_eq!(errors.len(), 1, "f's broken link is still reported: {errors:?}");
 }
 
 #[test]

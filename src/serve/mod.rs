@@ -46,6 +46,9 @@ pub struct Session {
     /// What the previews since the last rebuild changed in `last`, when the next quick rebuild
     /// can update the published build in place (see [`Session::rebuild`]).
     in_place: Option<InPlace>,
+    /// Articles whose files in the build folder are older than `last`: an update in place found
+    /// errors and published nothing, so the next one that publishes writes them too.
+    unpublished: std::collections::BTreeSet<usize>,
     /// Raised by [`Watch`] when a relevant file changes: a `rebuild(false)` running then stops
     /// (see [`Outcome::interrupted`]).
     interrupt: Arc<AtomicBool>,
@@ -96,7 +99,8 @@ pub struct Outcome {
     /// the JSON indexes and `llms` files) predate this build: a `rebuild(false)` should follow when
     /// the writer pauses (see [`Session::rebuild`]).
     pub pending: bool,
-    /// Whether this rebuild updated the published build in place.
+    /// Whether this rebuild worked in place on the last book: it updated the build folder in place
+    /// when `published`, else it found errors and wrote nothing.
     pub in_place: bool,
     /// Whether a `rebuild(false)` stopped because a file changed while it ran: nothing was
     /// published, and it is still to do.
@@ -134,19 +138,26 @@ impl Session {
             parts: None,
             previewed: Vec::new(),
             in_place: None,
+            unpublished: std::collections::BTreeSet::new(),
             interrupt: Arc::default(),
         }
     }
 
-    /// Keeps a rebuild's book for the next [`Session::preview`] when it was published, and
-    /// computes what its pages share now, while the writer is not waiting (an update in place
-    /// changed nothing they share).
+    /// Keeps a rebuild's book for the next [`Session::preview`] and update in place, and computes
+    /// what its outputs share now, while the writer is not waiting (an update in place changed
+    /// nothing they share). A whole rebuild that published nothing leaves no book to work on: the
+    /// content may differ from the published build in any way, so the next change rebuilds whole.
     pub fn keep(&mut self, outcome: Outcome) {
-        if outcome.published {
+        if outcome.interrupted {
+            return;
+        }
+        if outcome.published || outcome.in_place {
             if !outcome.in_place || self.parts.is_none() {
                 self.parts = outcome.book.as_ref().map(crate::render::Parts::new);
             }
             self.last = outcome.book;
+        } else {
+            self.last = None;
         }
     }
 
@@ -348,7 +359,7 @@ impl Session {
             return self.build(true);
         };
         let mut affected = vec![false; book.articles.len()];
-        for &i in &edits.edited {
+        for &i in edits.edited.iter().chain(&self.unpublished) {
             affected[i] = true;
         }
         // Articles whose links were checked against sections or anchors that changed resolve
@@ -379,7 +390,11 @@ impl Session {
         }
         book.diagnose();
         outcome.parsed = edits.edited.len();
-        if !book.has_errors() {
+        outcome.in_place = true;
+        if book.has_errors() {
+            // Nothing is written; the book is kept (see `keep`) and these articles wait.
+            self.unpublished = (0..affected.len()).filter(|&i| affected[i]).collect();
+        } else {
             let only = crate::render::Only { articles: affected, parts };
             let dest = book.config.build.build_dir.clone();
             if crate::render::write_all_with(&book, &dest, &only).is_err() {
@@ -387,10 +402,10 @@ impl Session {
                 // reports the error if writing fails again).
                 return self.build(true);
             }
+            self.unpublished.clear();
             outcome.published = true;
             outcome.rendered = only.articles.iter().filter(|&&a| a).count();
             outcome.pending = outcome.rendered > 0;
-            outcome.in_place = true;
         }
         outcome.book = Some(book);
         outcome.elapsed = started.elapsed();
@@ -438,7 +453,10 @@ impl Session {
                     .map_err(|e| crate::render::RenderError::io(&out.join(crate::incremental::CACHE_DIR), e))
             });
             match result {
-                Ok(Ok(())) => outcome.published = true,
+                Ok(Ok(())) => {
+                    outcome.published = true;
+                    self.unpublished.clear();
+                }
                 Ok(Err(e)) if e.is_interrupted() => {
                     outcome.interrupted = true;
                     outcome.pending = true;
