@@ -446,12 +446,20 @@ impl Session {
             let dest = book.config.build.build_dir.clone();
             let Some(cache) = Cache::new_until(&book, &dest, &stop) else { return interrupted(outcome) };
             let cache = cache.stale(quick).interruptible(interruptible);
-            let result = crate::output::publish(&dest, |out| {
+            // The replaced build, or this one when it stopped, is deleted on another thread: the
+            // writer's next edit need not wait for 80,000 files to go.
+            let discard = |trash: PathBuf| {
+                std::thread::spawn(move || {
+                    let _ = std::fs::remove_dir_all(trash);
+                });
+            };
+            let write = |out: &Path| {
                 crate::render::write_all_with(&book, out, &cache)?;
                 cache
                     .persist(out)
                     .map_err(|e| crate::render::RenderError::io(&out.join(crate::incremental::CACHE_DIR), e))
-            });
+            };
+            let result = crate::output::publish_with(&dest, write, &discard);
             match result {
                 Ok(Ok(())) => {
                     outcome.published = true;
