@@ -60,17 +60,16 @@ impl Book {
     }
 
     /// [`Book::load_cached`], giving up (`Ok(None)`) as soon as `stop` returns true: it is asked
-    /// between the steps and before each article is parsed (a watch loop's follow-up build gives
+    /// before each file is read, before each article is parsed and between the steps (a watch loop's follow-up build gives
     /// way to a newer edit). A load that gives up leaves `cache` as it was or emptier.
     pub fn load_until(
         config: Config,
         cache: &mut ParseCache,
         stop: Stop<'_>,
     ) -> Result<Option<Book>, LoadError> {
-        let content = load::load(&config.book.src, Some(&config.build.build_dir))?;
-        if stop() {
+        let Some(content) = load::load_until(&config.book.src, Some(&config.build.build_dir), stop)? else {
             return Ok(None);
-        }
+        };
         let mut layout = content.diagnostics.clone();
 
         let Some((mut articles, mut per_article, navs, nav_diags)) =
