@@ -60,8 +60,9 @@ impl Book {
     }
 
     /// [`Book::load_cached`], giving up (`Ok(None)`) as soon as `stop` returns true: it is asked
-    /// before each file is read, before each article is parsed and between the steps (a watch loop's follow-up build gives
-    /// way to a newer edit). A load that gives up leaves `cache` as it was or emptier.
+    /// before each file is read, before each article is parsed and between the steps (a watch
+    /// loop's follow-up build gives way to a newer edit). A load that gives up leaves `cache` as
+    /// it was or emptier.
     pub fn load_until(
         config: Config,
         cache: &mut ParseCache,
