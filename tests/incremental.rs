@@ -52,6 +52,16 @@ fn assert_same_as_clean(kb: &Path) {
     assert!(a.len() > 10, "a real build: {:?}", a.keys());
 }
 
+/// The names of the whole-book cache entries of `dir`'s build that start with `prefix`, sorted.
+fn global_entries(dir: &Path, prefix: &str) -> Vec<String> {
+    let global = std::fs::read_dir(dir.join("book/.kbc-cache/render/global")).unwrap();
+    let mut names: Vec<String> =
+        global.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.retain(|n| n.starts_with(prefix));
+    names.sort();
+    names
+}
+
 fn fixture() -> tempfile::TempDir {
     common::fixture(&[
         (
@@ -76,13 +86,7 @@ fn incremental_builds_equal_clean_builds_and_render_only_what_changed() {
     assert!(dir.join("book/.kbc-cache/render/html").is_dir(), "the cache is kept in the build folder");
 
     // (a) No change: every article and the `llms-full.txt` files (one whole-book entry) are reused.
-    let llms = || -> Vec<String> {
-        let global = std::fs::read_dir(dir.join("book/.kbc-cache/render/global")).unwrap();
-        let mut names: Vec<String> =
-            global.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        names.retain(|n| n.starts_with("llms-"));
-        names
-    };
+    let llms = || global_entries(dir, "llms-");
     let first = llms();
     assert_eq!(first.len(), 1, "{first:?}");
     let (_, counts) = build(dir, None);
@@ -197,6 +201,16 @@ fn findings(book: &kbc::Book) -> Vec<String> {
         .collect()
 }
 
+/// A watch session over `dir` after its first, complete build.
+#[cfg(feature = "serve")]
+fn started_session(dir: &Path) -> kbc::serve::Session {
+    let mut session = kbc::serve::Session::new(dir.to_path_buf(), None);
+    let first = session.rebuild(false);
+    assert!(first.published && !first.in_place);
+    session.keep(first);
+    session
+}
+
 #[test]
 #[cfg(feature = "serve")]
 fn an_update_in_place_writes_what_a_clean_build_writes() {
@@ -204,10 +218,7 @@ fn an_update_in_place_writes_what_a_clean_build_writes() {
     let dir = &std::fs::canonicalize(kb.path()).unwrap();
     // d's link names an anchor b does not have yet: d's resolution depends on b's anchors.
     std::fs::write(dir.join("content/d.md"), "# Delta\n\nSee [later](b.md#later).\n").unwrap();
-    let mut session = kbc::serve::Session::new(dir.clone(), None);
-    let first = session.rebuild(false);
-    assert!(first.published && !first.in_place);
-    session.keep(first);
+    let mut session = started_session(dir);
 
     // A body edit: only the edited article is rendered, in place.
     let body = "# Gamma\n\nGamma body, edited.\n";
@@ -260,10 +271,7 @@ fn an_update_in_place_that_breaks_a_link_publishes_nothing() {
     let kb = fixture();
     let dir = &std::fs::canonicalize(kb.path()).unwrap();
     std::fs::write(dir.join("book.toml"), "[book]\nsrc = \"content\"\n").unwrap();
-    let mut session = kbc::serve::Session::new(dir.clone(), None);
-    let first = session.rebuild(false);
-    assert!(first.published);
-    session.keep(first);
+    let mut session = started_session(dir);
     let published = tree(&dir.join("book"));
 
     // b loses the anchor a links to: an error, so the build folder stays the last good build.
@@ -369,14 +377,7 @@ fn each_search_index_is_reused_on_its_own() {
         toml.replace("[output.html]\n", "[output.html]\nsearch-shards = 2\n"),
     )
     .unwrap();
-    let entries = || -> Vec<String> {
-        let global = std::fs::read_dir(dir.join("book/.kbc-cache/render/global")).unwrap();
-        let mut names: Vec<String> =
-            global.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        names.retain(|n| n.starts_with("search-"));
-        names.sort();
-        names
-    };
+    let entries = || global_entries(dir, "search-");
     build(dir, None);
     let first = entries();
     assert_eq!(first.len(), 2, "one entry per index: {first:?}");

@@ -85,6 +85,7 @@ impl Preview {
 const MAX_PREVIEW: usize = 8;
 
 /// What one rebuild did.
+#[derive(Default)]
 pub struct Outcome {
     /// The checked book; `None` when `book.toml` or the content root could not be read.
     pub book: Option<Book>,
@@ -109,20 +110,6 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new() -> Outcome {
-        Outcome {
-            book: None,
-            error: None,
-            published: false,
-            parsed: 0,
-            rendered: 0,
-            pending: false,
-            in_place: false,
-            interrupted: false,
-            elapsed: Duration::ZERO,
-        }
-    }
-
     pub fn errors(&self) -> usize {
         self.book.as_ref().map_or(0, |b| b.count(Severity::Error)) + usize::from(self.error.is_some())
     }
@@ -352,7 +339,7 @@ impl Session {
     /// The in-place update of [`Session::rebuild`], on the book the previews edited.
     fn update_in_place(&mut self, edits: InPlace) -> Outcome {
         let started = Instant::now();
-        let mut outcome = Outcome::new();
+        let mut outcome = Outcome::default();
         let Some(mut book) = self.last.take() else { return self.build(true) };
         let Some(parts) = self.parts.as_ref() else {
             self.last = Some(book);
@@ -414,7 +401,7 @@ impl Session {
 
     fn build(&mut self, quick: bool) -> Outcome {
         let started = Instant::now();
-        let mut outcome = Outcome::new();
+        let mut outcome = Outcome::default();
         let config = match self.config() {
             Ok(c) => c,
             Err(e) => {
