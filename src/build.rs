@@ -47,7 +47,12 @@ impl Book {
     /// Runs the pipeline up to and including the checks. Content problems are diagnostics; only a
     /// content root that cannot be read is an error.
     pub fn load(config: Config) -> Result<Book, LoadError> {
-        Book::load_cached(config, &mut ParseCache::default())
+        // Nothing is kept for a next load, so the parsed articles move into the book instead of
+        // being copied (a copy doubles the peak memory of a large book's load).
+        match Book::load_inner(config, &mut ParseCache::default(), Retain::No, &|| false)? {
+            Some(book) => Ok(book),
+            None => unreachable!("a load that is never stopped finishes"),
+        }
     }
 
     /// [`Book::load`], reusing the parsed articles in `cache` whose inputs are unchanged (a watch
@@ -68,13 +73,22 @@ impl Book {
         cache: &mut ParseCache,
         stop: Stop<'_>,
     ) -> Result<Option<Book>, LoadError> {
+        Book::load_inner(config, cache, Retain::Yes, stop)
+    }
+
+    fn load_inner(
+        config: Config,
+        cache: &mut ParseCache,
+        retain: Retain,
+        stop: Stop<'_>,
+    ) -> Result<Option<Book>, LoadError> {
         let Some(content) = load::load_until(&config.book.src, Some(&config.build.build_dir), stop)? else {
             return Ok(None);
         };
         let mut layout = content.diagnostics.clone();
 
         let Some((mut articles, mut per_article, navs, nav_diags)) =
-            parse_all(&config, &content, cache, stop)
+            parse_all(&config, &content, cache, retain, stop)
         else {
             return Ok(None);
         };
@@ -173,12 +187,20 @@ fn article_key(content: &Content, file: FileId, previous: Option<&Article>) -> [
 /// The articles, each article's diagnostics, the navigation files and theirs.
 type ParseOutput = (Vec<Article>, Vec<Vec<Diagnostic>>, Vec<Nav>, Vec<Diagnostic>);
 
+/// Whether a load keeps its parsed articles in its [`ParseCache`] for the next load.
+#[derive(Clone, Copy, PartialEq)]
+enum Retain {
+    Yes,
+    No,
+}
+
 /// Parses every article (in parallel) and navigation file; `None` when `stop` said so. Output
 /// order is content-path order, whatever the thread count.
 fn parse_all(
     config: &Config,
     content: &Content,
     cache: &mut ParseCache,
+    retain: Retain,
     stop: Stop<'_>,
 ) -> Option<ParseOutput> {
     let includes = content.include_context();
@@ -219,6 +241,11 @@ fn parse_all(
     let mut kept = HashMap::with_capacity(parsed.len());
     for (file, fresh) in parsed {
         let Some(entry) = fresh.or_else(|| cache.entries.remove(&file)) else { continue };
+        if retain == Retain::No {
+            articles.push(entry.article);
+            per_article.push(entry.diagnostics);
+            continue;
+        }
         articles.push(entry.article.clone());
         per_article.push(entry.diagnostics.clone());
         kept.insert(file, entry);
