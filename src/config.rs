@@ -28,7 +28,7 @@
 //! theme = "theme"                      # optional folder, relative to the folder of book.toml
 //! site-url = "https://support.contoso.com/kb"  # http:// or https://; trailing slash dropped
 //! search = true
-//! search-shards = 2                    # optional; by default one index per 500 pages, at most 2
+//! search-shards = 2                    # optional; by default 1 up to 500 pages, 2 up to 10,000, then 1 per 5,000
 //! iframe-hosts = ["www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
 //!                 "learn.microsoft.com", "channel9.msdn.com"]
 //!

@@ -22,12 +22,13 @@
 use crate::Book;
 use crate::model::{Article, ArticleId};
 use crate::render::html::{site, theme};
-use crate::render::{Memo, hash_json, hex};
+use crate::render::{Files, Memo, hash_json, hex};
 use crate::resolve::Resolved;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -172,14 +173,30 @@ impl Cache {
     }
 
     fn store(&self, folder: &str, file: String, value: Vec<u8>) {
-        let state = match self.out.get() {
-            Some(out) => {
-                let dir = out.join(CACHE_DIR).join(folder);
-                let written =
-                    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(&file), &value));
-                if written.is_ok() { Used::Written } else { Used::Held(value) }
+        self.store_with(folder, file, |w| w.write_all(&value));
+    }
+
+    /// Stores the entry `encode` writes: straight into the new build folder when it is known,
+    /// else held in memory until [`Cache::persist`].
+    fn store_with(&self, folder: &str, file: String, encode: impl Fn(&mut dyn Write) -> std::io::Result<()>) {
+        let written = self.out.get().is_some_and(|out| {
+            let dir = out.join(CACHE_DIR).join(folder);
+            let write = || -> std::io::Result<()> {
+                std::fs::create_dir_all(&dir)?;
+                let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join(&file))?);
+                encode(&mut w)?;
+                w.flush()
+            };
+            write().is_ok()
+        });
+        let state = if written {
+            Used::Written
+        } else {
+            let mut held = Vec::new();
+            match encode(&mut held) {
+                Ok(()) => Used::Held(held),
+                Err(_) => return,
             }
-            None => Used::Held(value),
         };
         self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), state);
     }
@@ -223,9 +240,10 @@ impl Memo for Cache {
         }
     }
 
-    fn get_global(&self, name: &str, key: &str) -> Option<Vec<u8>> {
+    fn get_global(&self, name: &str, key: &str) -> Option<Files> {
         let name = folder(name)?;
-        let mut found = self.lookup("global", format!("{name}-{key}.bin"));
+        let decoded = |bytes: Vec<u8>| decode_files(&bytes);
+        let mut found = self.lookup("global", format!("{name}-{key}.bin")).and_then(decoded);
         if found.is_none() && self.allow_stale && stale_allowed(name) {
             // The previous build kept only the entry it used: at most one per name.
             let prefix = format!("{name}-");
@@ -235,7 +253,7 @@ impl Memo for Cache {
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|f| f.starts_with(&prefix) && f.ends_with(".bin"))
                 .min()?;
-            found = self.lookup("global", older);
+            found = self.lookup("global", older).and_then(decoded);
             self.used_stale.store(found.is_some(), Ordering::Relaxed);
         }
         if found.is_some() {
@@ -244,11 +262,43 @@ impl Memo for Cache {
         found
     }
 
-    fn put_global(&self, name: &str, key: &str, value: Vec<u8>) {
+    fn put_global(&self, name: &str, key: &str, files: &[(String, Vec<u8>)]) {
         if let Some(name) = folder(name) {
-            self.store("global", format!("{name}-{key}.bin"), value);
+            self.store_with("global", format!("{name}-{key}.bin"), |w| encode_files(w, files));
         }
     }
+}
+
+/// A whole-book entry's files as length-prefixed records (JSON would quadruple binary index
+/// files), streamed: the files are as large as the book.
+fn encode_files(w: &mut dyn Write, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+    for (name, bytes) in files {
+        w.write_all(&(name.len() as u64).to_le_bytes())?;
+        w.write_all(name.as_bytes())?;
+        w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        w.write_all(bytes)?;
+    }
+    Ok(())
+}
+
+/// [`encode_files`]' records; `None` when they are cut short or a name is not UTF-8.
+fn decode_files(mut data: &[u8]) -> Option<Files> {
+    fn take<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
+        let (len, rest) = data.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        if rest.len() < len {
+            return None;
+        }
+        let (value, rest) = rest.split_at(len);
+        *data = rest;
+        Some(value)
+    }
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let name = String::from_utf8(take(&mut data)?.to_vec()).ok()?;
+        out.push((name, take(&mut data)?.to_vec()));
+    }
+    Some(out)
 }
 
 fn feed(h: &mut Sha256, value: &impl Serialize) {
@@ -354,4 +404,25 @@ pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<Str
             Some(hex(&h.finalize()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_book_entries_decode_to_the_files_encoded() {
+        let files: Files = vec![
+            ("llms.txt".into(), b"# KB\n".to_vec()),
+            ("zh-cn/llms-full.txt".into(), "登录\n".as_bytes().to_vec()),
+            ("empty".into(), Vec::new()),
+        ];
+        let mut bytes = Vec::new();
+        encode_files(&mut bytes, &files).unwrap();
+        assert_eq!(decode_files(&bytes), Some(files));
+        assert_eq!(decode_files(&[]), Some(Vec::new()));
+        for cut in [1, 8, 12, bytes.len() - 1] {
+            assert_eq!(decode_files(&bytes[..cut]), None, "cut at {cut}");
+        }
+    }
 }

@@ -85,10 +85,11 @@ fn incremental_builds_equal_clean_builds_and_render_only_what_changed() {
     assert_eq!(counts, Some((5, 5)), "the first build renders everything");
     assert!(dir.join("book/.kbc-cache/render/html").is_dir(), "the cache is kept in the build folder");
 
-    // (a) No change: every article and the `llms-full.txt` files (one whole-book entry) are reused.
+    // (a) No change: every article and the `llms` files (a whole-book entry per folder of them:
+    // the root's and `en-us/`) are reused.
     let llms = || global_entries(dir, "llms-");
     let first = llms();
-    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first.len(), 2, "{first:?}");
     let (_, counts) = build(dir, None);
     assert_eq!(counts, Some((0, 5)));
     assert_eq!(llms(), first, "the llms files are reused when no article changed");

@@ -831,3 +831,45 @@ fn oversized_and_odd_content_stays_within_the_cap() {
         .sum();
     assert_eq!(words, 3000);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A book larger than one batch of the streamed JSONL files
+
+#[test]
+fn jsonl_files_follow_the_manifest_across_batches() {
+    // More articles than the renderer streams at a time (256), so the JSONL files are written
+    // in several batches; each line must still come in manifest order, and a one-thread build
+    // must write the same bytes.
+    let files: Vec<(String, String)> = (0..700)
+        .map(|i| {
+            let text = format!(
+                "# Article {i}\n\n## Errors\n\n|Error message|Cause|Resolution|\n|---|---|---|\n|Error {i} occurred.|Cause {i}.|Fix {i}.|\n"
+            );
+            (format!("content/a{i:03}.md"), text)
+        })
+        .collect();
+    let mut all: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    all.push(("book.toml", "[book]\ntitle = \"Many\"\nsrc = \"content\"\n"));
+    let kb = common::fixture(&all);
+    let p = Published::new(kb.path());
+
+    let order: Vec<String> = p.json("api/v1/manifest.json")["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .map(|a| a["id"].to_string())
+        .collect();
+    assert_eq!(order.len(), 700);
+    for file in ["api/v1/troubleshooting.jsonl", "api/v1/chunks.jsonl"] {
+        let mut seen: Vec<String> = p.lines(file).iter().map(|l| l["article_id"].to_string()).collect();
+        seen.dedup();
+        assert_eq!(seen, order, "{file}: one run of lines per article, in manifest order");
+    }
+
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool")
+        .install(|| Published::new(kb.path()));
+    assert!(tree(one.dir()) == tree(p.dir()), "1 thread and many differ");
+}

@@ -73,6 +73,64 @@ pub fn write_file(out: &Path, rel: &str, text: impl AsRef<[u8]>) -> Result<(), R
     }
 }
 
+/// A file written piece by piece: a whole-book file too large to hold in memory (the JSONL files
+/// are the size of every article's text). It is written under a temporary name and renamed into
+/// place by [`StreamedFile::finish`], so a reader never sees half of it and a hard link to the
+/// previous build's file is never written through; dropped unfinished, it leaves nothing.
+pub struct StreamedFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl StreamedFile {
+    pub fn create(out: &Path, rel: &str) -> Result<StreamedFile, RenderError> {
+        let path = out.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
+        }
+        let tmp = temporary_name(&path);
+        let file = std::fs::File::create(&tmp).map_err(|e| RenderError::io(&tmp, e))?;
+        Ok(StreamedFile { path, tmp, file: Some(std::io::BufWriter::with_capacity(256 * 1024, file)) })
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), RenderError> {
+        use std::io::Write;
+        match &mut self.file {
+            Some(w) => w.write_all(bytes).map_err(|e| RenderError::io(&self.path, e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Completes the file and moves it into place.
+    pub fn finish(mut self) -> Result<(), RenderError> {
+        use std::io::Write;
+        let flushed = match self.file.take() {
+            Some(mut w) => w.flush(),
+            None => Ok(()),
+        };
+        let done = flushed.and_then(|()| std::fs::rename(&self.tmp, &self.path));
+        if done.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        done.map_err(|e| RenderError::io(&self.path, e))
+    }
+}
+
+impl Drop for StreamedFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Where a file is written before it is renamed to `path`: beside it, hidden.
+fn temporary_name(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.kbc-tmp"))
+}
+
 /// Replaces the file at `path` with `bytes` unless it holds them already (see [`write_file`]).
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
     let same = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
@@ -80,8 +138,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
     if same {
         return Ok(());
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.kbc-tmp"));
+    let tmp = temporary_name(path);
     std::fs::write(&tmp, bytes).map_err(|e| RenderError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
@@ -162,7 +219,8 @@ pub fn write_all_with(book: &Book, out: &Path, memo: &dyn Memo) -> Result<(), Re
 
 /// What a renderer may reuse from a previous build: per-article results (keyed by everything the
 /// article's output depends on, which the memo knows) and whole-book results keyed by a hash of
-/// their inputs. Values are opaque bytes; [`memoized`] and [`memoized_files`] encode them.
+/// their inputs. Per-article values are opaque bytes ([`memoized`] encodes them); whole-book
+/// results are files ([`write_memoized_files`]).
 pub trait Memo: Sync {
     /// The build folder the renderers are about to write (so results can be stored there as they
     /// come instead of held in memory).
@@ -202,11 +260,11 @@ pub trait Memo: Sync {
         None
     }
     fn put(&self, _renderer: &str, _id: ArticleId, _value: Vec<u8>) {}
-    /// A whole-book result named `name` whose inputs hash to `key`.
-    fn get_global(&self, _name: &str, _key: &str) -> Option<Vec<u8>> {
+    /// The files of whole-book result `name` whose inputs hashed to `key` in a previous build.
+    fn get_global(&self, _name: &str, _key: &str) -> Option<Files> {
         None
     }
-    fn put_global(&self, _name: &str, _key: &str, _value: Vec<u8>) {}
+    fn put_global(&self, _name: &str, _key: &str, _files: &[(String, Vec<u8>)]) {}
 }
 
 /// No reuse: every article is rendered.
@@ -275,33 +333,45 @@ pub fn memoized<T: Serialize + DeserializeOwned>(
     Ok(value)
 }
 
-/// A whole-book list of files (`(name, bytes)`), from the memo when `inputs` hash the same.
-pub fn memoized_files<T: Serialize>(
+/// Files made from the whole book: (path, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// Writes the whole-book files that `render(inputs)` makes under `out/dir`, or those a previous
+/// build made from `inputs` that hash the same; returns how many there are. The files are held
+/// once: written, then handed to the memo, which streams them into its store.
+pub fn write_memoized_files<T: Serialize>(
     memo: &dyn Memo,
+    out: &Path,
+    dir: &str,
     name: &str,
     inputs: T,
-    render: impl FnOnce(T) -> Result<Vec<(String, Vec<u8>)>, RenderError>,
-) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    render: impl FnOnce(T) -> Result<Files, RenderError>,
+) -> Result<usize, RenderError> {
     if memo.interrupted() {
         return Err(RenderError::interrupted());
     }
-    if !memo.enabled() {
-        return render(inputs);
-    }
     // Hashed as serialised, without holding the serialisation (the search documents are the
     // size of every page's body).
-    let mut h = sha2::Sha256::new();
-    let key = if hash_json(&mut h, &inputs) { hex(&h.finalize()) } else { String::new() };
-    if !key.is_empty()
-        && let Some(files) = memo.get_global(name, &key).and_then(|b| decode_files(&b))
-    {
-        return Ok(files);
+    let key = if memo.enabled() {
+        let mut h = sha2::Sha256::new();
+        if hash_json(&mut h, &inputs) { hex(&h.finalize()) } else { String::new() }
+    } else {
+        String::new()
+    };
+    // A reused result may be older than `key` (see `Cache::stale`): it is never stored under it.
+    let reused = if key.is_empty() { None } else { memo.get_global(name, &key) };
+    let fresh = reused.is_none();
+    let files = match reused {
+        Some(files) => files,
+        None => render(inputs)?,
+    };
+    for (file, bytes) in &files {
+        write_file(out, &format!("{dir}{file}"), bytes)?;
     }
-    let files = render(inputs)?;
-    if !key.is_empty() {
-        memo.put_global(name, &key, encode_files(&files));
+    if fresh && !key.is_empty() {
+        memo.put_global(name, &key, &files);
     }
-    Ok(files)
+    Ok(files.len())
 }
 
 /// Feeds `value`'s JSON serialisation to `h` through a buffer, without holding it whole; false
@@ -334,33 +404,43 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// `(name, bytes)` pairs as length-prefixed records (JSON would quadruple binary index files).
-fn encode_files(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, bytes) in files {
-        out.extend_from_slice(&(name.len() as u64).to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(bytes);
-    }
-    out
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn decode_files(mut data: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
-    fn take<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
-        let (len, rest) = data.split_first_chunk::<8>()?;
-        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-        if rest.len() < len {
-            return None;
+    #[test]
+    fn a_streamed_file_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let listing = || {
+            let mut names: Vec<String> = walkdir::WalkDir::new(out)
+                .into_iter()
+                .flatten()
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.path().strip_prefix(out).unwrap().to_string_lossy().replace('\\', "/"))
+                .collect();
+            names.sort();
+            names
+        };
+
+        let mut unfinished = StreamedFile::create(out, "api/a.jsonl").unwrap();
+        unfinished.write(b"{}\n").unwrap();
+        assert_eq!(listing(), ["api/.a.jsonl.kbc-tmp"], "written beside its name until finished");
+        drop(unfinished);
+        assert!(listing().is_empty(), "an unfinished file leaves nothing behind");
+
+        // A previous build's file, hard-linked into this one: finishing replaces the link and
+        // leaves the previous build's file as it was.
+        let previous = dir.path().join("previous.jsonl");
+        std::fs::write(&previous, "old\n").unwrap();
+        std::fs::hard_link(&previous, out.join("api/a.jsonl")).unwrap();
+        let mut file = StreamedFile::create(out, "api/a.jsonl").unwrap();
+        for line in ["{\"a\":1}\n", "{\"b\":2}\n"] {
+            file.write(line.as_bytes()).unwrap();
         }
-        let (value, rest) = rest.split_at(len);
-        *data = rest;
-        Some(value)
+        file.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("api/a.jsonl")).unwrap(), "{\"a\":1}\n{\"b\":2}\n");
+        assert_eq!(std::fs::read_to_string(&previous).unwrap(), "old\n");
+        assert_eq!(listing(), ["api/a.jsonl", "previous.jsonl"]);
     }
-    let mut out = Vec::new();
-    while !data.is_empty() {
-        let name = String::from_utf8(take(&mut data)?.to_vec()).ok()?;
-        out.push((name, take(&mut data)?.to_vec()));
-    }
-    Some(out)
 }

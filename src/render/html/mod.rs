@@ -122,15 +122,12 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
 fn write_search(out: &Path, memo: &dyn super::Memo, docs: SearchInput) -> Result<usize, RenderError> {
     // Each index is reused on its own: an edit re-indexes only the run of pages it is in.
     let index = |i: usize, pages: Vec<search::SearchDoc>| {
-        super::memoized_files(memo, &format!("search-{i}"), pages, |p| {
+        let dir = format!("{}/{}", urls::SEARCH_DIR, search::shard_dir(i));
+        super::write_memoized_files(memo, out, &dir, &format!("search-{i}"), pages, |p| {
             search::build_index(p, &|| memo.interrupted())
         })
     };
-    let files = search::build(docs, &index)?;
-    for (name, bytes) in &files {
-        write_file(out, &format!("{}/{name}", urls::SEARCH_DIR), bytes)?;
-    }
-    Ok(files.len())
+    search::build(docs, &index)
 }
 
 /// What the search index is built from: every page's document, and how many indexes to split
@@ -159,15 +156,16 @@ fn write_pages(
     let (theme, nav, search, home) = (&parts.theme, &parts.nav, parts.search, parts.home);
     let ctx = parts.ctx(book);
 
-    // Each page is written as soon as it is rendered; only what the search index needs is kept.
-    let pages: Vec<(usize, search::SearchDoc)> = (0..book.articles.len())
+    // Each page is written as soon as it is rendered; only what the search index needs is kept
+    // (nothing but a count when the site has no search).
+    let pages: Vec<(usize, Option<search::SearchDoc>)> = (0..book.articles.len())
         .into_par_iter()
         .filter(|&i| memo.in_scope(ArticleId(i as u32)))
         .map(|i| {
             let id = ArticleId(i as u32);
             let page = super::memoized(memo, "html", id, || ctx.article_page(id))?;
             write_file(out, &page.path, &page.html)?;
-            Ok((page.unresolved, page.search))
+            Ok((page.unresolved, search.then_some(page.search)))
         })
         .collect::<Result<_, RenderError>>()?;
     let mut stats = Stats { pages: pages.len(), ..Stats::default() };
@@ -195,7 +193,7 @@ fn write_pages(
         std::fs::copy(&from, &to).map_err(|e| RenderError::io(&from, e))?;
     }
     stats.unresolved_links = pages.iter().map(|(unresolved, _)| unresolved).sum();
-    let docs = search.then(|| (pages.into_iter().map(|(_, doc)| doc).collect(), parts.search_shards));
+    let docs = search.then(|| (pages.into_iter().filter_map(|(_, doc)| doc).collect(), parts.search_shards));
     Ok((stats, docs))
 }
 

@@ -19,20 +19,28 @@ pub struct SearchDoc {
     pub body: String,
 }
 
-/// Pages per index when `search-shards` is not set: a smaller site keeps one index.
+/// A site with up to this many pages keeps one index when `search-shards` is not set.
 const PAGES_PER_SHARD: usize = 500;
-/// The most indexes a site gets when `search-shards` is not set. Each one after the first costs a
+/// Indexes a larger site gets when `search-shards` is not set: each one after the first costs a
 /// reader a small download (its entry file, WebAssembly and metadata) on the first search; two
 /// already halve the time the index takes to build.
 const AUTO_SHARDS: usize = 2;
+/// Beyond [`AUTO_SHARDS`] indexes of this many pages, one more index per this many pages: an
+/// index is held in memory until written, so a very large site's indexes stay this size.
+const PAGES_PER_LARGE_SHARD: usize = 5_000;
 
-/// How many indexes `pages` pages are split into: `search-shards` when set, else one per
-/// [`PAGES_PER_SHARD`] pages up to [`AUTO_SHARDS`]; never more than there are pages. A function
-/// of the input alone, so the output does not depend on the machine.
+/// How many indexes `pages` pages are split into: `search-shards` when set; else one up to
+/// [`PAGES_PER_SHARD`] pages, [`AUTO_SHARDS`] up to that many times [`PAGES_PER_LARGE_SHARD`],
+/// then one per [`PAGES_PER_LARGE_SHARD`] pages up to the most `search-shards` allows; never
+/// more than there are pages. A function of the input alone, so the output does not depend on
+/// the machine.
 pub fn shard_count(pages: usize, configured: Option<u32>) -> usize {
     let wanted = match configured {
         Some(n) => n as usize,
-        None => pages.div_ceil(PAGES_PER_SHARD).min(AUTO_SHARDS),
+        None if pages <= PAGES_PER_SHARD => 1,
+        None => pages
+            .div_ceil(PAGES_PER_LARGE_SHARD)
+            .clamp(AUTO_SHARDS, crate::config::MAX_SEARCH_SHARDS as usize),
     };
     wanted.clamp(1, pages.max(1))
 }
@@ -57,43 +65,58 @@ fn split_docs(mut docs: Vec<SearchDoc>, shards: usize) -> Vec<Vec<SearchDoc>> {
 }
 
 /// Index files: (path under the index folder, bytes).
-pub type Files = Vec<(String, Vec<u8>)>;
+pub use crate::render::Files;
 
 /// Pagefind's own UI bundles: kbc has its own small search UI, so these are not written.
 #[cfg(feature = "search")]
 const SKIPPED: &[&str] =
     &["pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight"];
 
-/// Builds the index, split into `shards` indexes of consecutive pages built in parallel (pagefind
-/// reads one page at a time into an index) by `index(i, pages)`: [`build_index`], or a previous
-/// build's index of the same pages; returns the files to write under
-/// [`crate::render::urls::SEARCH_DIR`], each index in its [`shard_dir`].
+/// Builds the index, split into `shards` indexes of consecutive pages (pagefind reads one page at
+/// a time into an index) by `index(i, pages)`, which writes index `i` into its [`shard_dir`] (with
+/// [`build_index`], or from a previous build's index of the same pages) and returns how many files
+/// it wrote; returns the total. Indexes are built in parallel, at most one per thread of the
+/// build at a time: each holds its pages' index in memory until written, so more indexes than
+/// threads bound the memory a large site's index takes (`search-shards`).
 pub fn build(
     (docs, shards): (Vec<SearchDoc>, usize),
-    index: &(dyn Fn(usize, Vec<SearchDoc>) -> Result<Files, RenderError> + Sync),
-) -> Result<Files, RenderError> {
+    index: &(dyn Fn(usize, Vec<SearchDoc>) -> Result<usize, RenderError> + Sync),
+) -> Result<usize, RenderError> {
     let parts = split_docs(docs, shards);
-    let built: Vec<Result<Files, RenderError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            parts.into_iter().enumerate().map(|(i, part)| scope.spawn(move || index(i, part))).collect();
+    let count = parts.len();
+    let queue = std::sync::Mutex::new(parts.into_iter().enumerate());
+    let workers = count.min(rayon::current_num_threads().max(2));
+    let results: Vec<Vec<(usize, Result<usize, RenderError>)>> = std::thread::scope(|scope| {
+        let worker = || {
+            let mut done = Vec::new();
+            // Taken in order, so the first indexes (which a reader's search loads first) are
+            // never left for last.
+            loop {
+                // The lock is released before the index is built.
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((i, part)) = next else { break };
+                done.push((i, index(i, part)));
+            }
+            done
+        };
+        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(worker)).collect();
         handles
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    Err(RenderError {
+                    let error = RenderError {
                         path: std::path::PathBuf::from(crate::render::urls::SEARCH_DIR),
                         message: "the search indexer panicked".into(),
-                    })
+                    };
+                    vec![(usize::MAX, Err(error))]
                 })
             })
             .collect()
     });
-    let mut out = Vec::new();
-    for (i, files) in built.into_iter().enumerate() {
-        out.extend(files?.into_iter().map(|(name, bytes)| (format!("{}{name}", shard_dir(i)), bytes)));
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    let mut results: Vec<(usize, Result<usize, RenderError>)> = results.into_iter().flatten().collect();
+    // The first error in index order, whichever thread met it.
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).sum()
 }
 
 /// One pagefind index of `docs`, in their order. `stop` is asked before each page: pagefind takes
@@ -174,7 +197,10 @@ mod tests {
         assert_eq!(shard_count(1, None), 1);
         assert_eq!(shard_count(500, None), 1);
         assert_eq!(shard_count(501, None), 2);
-        assert_eq!(shard_count(50_000, None), 2);
+        assert_eq!(shard_count(10_000, None), 2);
+        assert_eq!(shard_count(10_001, None), 3);
+        assert_eq!(shard_count(50_000, None), 10);
+        assert_eq!(shard_count(1_000_000, None), 16, "no more than `search-shards` allows");
         assert_eq!(shard_count(50_000, Some(1)), 1);
         assert_eq!(shard_count(3, Some(4)), 3, "never more indexes than pages");
         assert_eq!(shard_dir(0), "");
@@ -191,5 +217,33 @@ mod tests {
             let (min, max) = (sizes.iter().min().copied(), sizes.iter().max().copied());
             assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1), "{n} in {shards}: {sizes:?}");
         }
+    }
+
+    #[test]
+    fn indexes_are_built_at_most_one_per_thread_and_errors_come_in_index_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (live, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let index = |i: usize, pages: Vec<SearchDoc>| {
+            let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            live.fetch_sub(1, Ordering::SeqCst);
+            match i {
+                5 | 7 => Err(RenderError { path: format!("{i}").into(), message: "failed".into() }),
+                _ => Ok(pages.len()),
+            }
+        };
+        let threads = rayon::current_num_threads().max(2);
+        let shards = threads * 4;
+        let result = build((docs(shards * 3), shards), &index);
+        assert!(
+            result.is_err_and(|e| e.path == std::path::Path::new("5")),
+            "the first failed index is reported"
+        );
+        let most = most.load(Ordering::SeqCst);
+        assert!((2..=threads).contains(&most), "{most} indexes at once with {threads} threads");
+
+        let ok = build((docs(10), 4), &|_, pages| Ok(pages.len()));
+        assert_eq!(ok.ok(), Some(10), "the files of every index are counted");
     }
 }

@@ -11,14 +11,39 @@ use crate::render::markdown::{Links, Markdown};
 use crate::render::urls;
 use rayon::prelude::*;
 
-/// Every `llms` file: (site path, text).
-pub(super) fn files(cx: &Ctx<'_>) -> Vec<(String, String)> {
+/// One folder's `llms` files: the root's (every locale) or a locale's.
+pub(super) struct Set {
+    /// `""` or `"zh-cn/"`.
+    dir: String,
+    locale: Option<String>,
+    /// Every locale of the book.
+    locales: Vec<String>,
+}
+
+impl Set {
+    /// The name its files are kept under between builds: `llms`, `llms-zh-cn`.
+    pub(super) fn memo_name(&self) -> String {
+        match self.dir.strip_suffix('/') {
+            Some(dir) => format!("llms-{dir}"),
+            None => "llms".into(),
+        }
+    }
+}
+
+/// Every folder that gets `llms` files: the root, then each locale's.
+pub(super) fn sets(cx: &Ctx<'_>) -> Vec<Set> {
     let locales = cx.locales();
-    let mut out = set(cx, "", None, &locales);
-    for locale in &locales {
-        out.extend(set(cx, &format!("{}/", locale.to_lowercase()), Some(locale), &locales));
+    let mut out = vec![Set { dir: String::new(), locale: None, locales: locales.clone() }];
+    for locale in locales.iter() {
+        let dir = format!("{}/", locale.to_lowercase());
+        out.push(Set { dir, locale: Some(locale.clone()), locales: locales.clone() });
     }
     out
+}
+
+/// The `llms` files of one folder: (site path, text).
+pub(super) fn files(cx: &Ctx<'_>, set: &Set) -> Vec<(String, String)> {
+    self::set(cx, &set.dir, set.locale.as_deref(), &set.locales)
 }
 
 /// A group of articles under an H2.
@@ -79,7 +104,14 @@ fn set(cx: &Ctx<'_>, dir: &str, locale: Option<&str>, locales: &[String]) -> Vec
                 .map(|&a| {
                     let page = cx.url_from(&full, &urls::page_path(cx.article(a), "html"), None);
                     let twin = Markdown::new(cx.book, a, links.clone()).article();
-                    format!("<!-- source: {page} -->\n\n{twin}\n")
+                    // Sized exactly: a set holds every article's text at once.
+                    let (open, close) = ("<!-- source: ", " -->\n\n");
+                    let mut text =
+                        String::with_capacity(open.len() + page.len() + close.len() + twin.len() + 1);
+                    for piece in [open, &page, close, &twin, "\n"] {
+                        text.push_str(piece);
+                    }
+                    text
                 })
                 .collect()
         })
@@ -89,25 +121,28 @@ fn set(cx: &Ctx<'_>, dir: &str, locale: Option<&str>, locales: &[String]) -> Vec
     let total: usize = head.len() + texts.iter().flatten().map(|t| t.len() + 1).sum::<usize>();
     let mut out = Vec::new();
     let mut optional = Vec::new();
+    let parts = split(&texts, max.saturating_sub(head.len() + 200));
+    // Each text is dropped once copied into its file: a set is held about once, not twice.
+    let mut texts = texts.into_iter().flatten();
     if total <= max {
-        let mut text = head.clone();
-        for t in texts.iter().flatten() {
+        let mut text = String::with_capacity(total);
+        text.push_str(&head);
+        for t in texts {
             text.push('\n');
-            text.push_str(t);
+            text.push_str(&t);
         }
         out.push((full.clone(), text));
         optional
             .push(format!("- [Full text]({}): every article in one file", cx.url_from(&index, &full, None)));
     } else {
-        let parts = split(&texts, max.saturating_sub(head.len() + 200));
         let mut listing = format!("{head}\nThe full text is split in {} parts:\n\n", parts.len());
         for (n, part) in parts.iter().enumerate() {
             let file = format!("{dir}llms-full-{}.txt", n + 1);
             let names: Vec<&str> = part.groups.iter().map(|&g| groups[g].title.as_str()).collect();
             let mut text = format!("{}\nPart {} of {}: {}\n", head, n + 1, parts.len(), names.join(", "));
-            for t in &part.texts {
+            for t in texts.by_ref().take(part.texts) {
                 text.push('\n');
-                text.push_str(t);
+                text.push_str(&t);
             }
             let link =
                 format!("- [Part {}]({}): {}", n + 1, cx.url_from(&full, &file, None), names.join(", "));
@@ -154,33 +189,36 @@ fn set(cx: &Ctx<'_>, dir: &str, locale: Option<&str>, locales: &[String]) -> Vec
     out
 }
 
-struct Part<'t> {
+/// A run of consecutive articles' texts.
+struct Part {
+    /// The groups it has articles of.
     groups: Vec<usize>,
-    texts: Vec<&'t String>,
+    /// How many texts.
+    texts: usize,
 }
 
 /// Packs groups into parts of at most `max` bytes, in order. A group larger than `max` is split
 /// between articles; an article larger than `max` is a part of its own.
-fn split(texts: &[Vec<String>], max: usize) -> Vec<Part<'_>> {
-    let mut parts: Vec<Part<'_>> = Vec::new();
+fn split(texts: &[Vec<String>], max: usize) -> Vec<Part> {
+    let mut parts: Vec<Part> = Vec::new();
     let mut size = 0;
     for (g, group_texts) in texts.iter().enumerate() {
         let group_size: usize = group_texts.iter().map(|t| t.len() + 1).sum();
         let fits_whole = group_size <= max;
         if parts.is_empty() || (fits_whole && size + group_size > max) {
-            parts.push(Part { groups: Vec::new(), texts: Vec::new() });
+            parts.push(Part { groups: Vec::new(), texts: 0 });
             size = 0;
         }
         for t in group_texts {
-            if !fits_whole && size + t.len() + 1 > max && parts.last().is_some_and(|p| !p.texts.is_empty()) {
-                parts.push(Part { groups: Vec::new(), texts: Vec::new() });
+            if !fits_whole && size + t.len() + 1 > max && parts.last().is_some_and(|p| p.texts > 0) {
+                parts.push(Part { groups: Vec::new(), texts: 0 });
                 size = 0;
             }
             let Some(part) = parts.last_mut() else { continue };
             if part.groups.last() != Some(&g) {
                 part.groups.push(g);
             }
-            part.texts.push(t);
+            part.texts += 1;
             size += t.len() + 1;
         }
     }

@@ -175,58 +175,78 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
         let path = out.join(file);
         move |e: serde_json::Error| RenderError { path: path.clone(), message: e.to_string() }
     };
-    // Each article's files are written as soon as they are rendered; the whole-book files need
-    // only its entries, chunks and manifest line.
-    let rendered: Vec<Listed> = (0..book.articles.len())
-        .into_par_iter()
-        .filter(|&i| memo.in_scope(ArticleId(i as u32)))
-        .map(|i| {
-            let id = ArticleId(i as u32);
-            let r = super::memoized(memo, "json", id, || {
-                // Hashed as written, final newline included.
-                let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
-                let article = article::article(&cx, id, &twin);
-                let file = cx.json_path(id);
-                Ok(Rendered {
-                    article: pretty(&article).map_err(json_err(&file))?,
-                    entries: jsonl(&article.troubleshooting).map_err(json_err(&file))?,
-                    chunks: jsonl(chunks::chunks(&cx, id, bounds)).map_err(json_err(&file))?,
-                    manifest: manifest_article(&article),
-                    twin,
-                })
-            })?;
-            write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
-            write_file(out, &cx.json_path(id), &r.article)?;
-            Ok(Listed { entries: r.entries, chunks: r.chunks, manifest: r.manifest })
-        })
-        .collect::<Result<_, RenderError>>()?;
-    if !memo.whole_book() {
-        return Ok(());
+    // Each article's files are written as soon as they are rendered. The JSONL files (each the
+    // size of every article's text) are streamed in article order, a batch of articles at a
+    // time, so only the manifest lines are held for the whole book.
+    let whole_book = memo.whole_book();
+    let mut lines = match whole_book {
+        true => Some([
+            super::StreamedFile::create(out, &format!("{API_DIR}/troubleshooting.jsonl"))?,
+            super::StreamedFile::create(out, &format!("{API_DIR}/chunks.jsonl"))?,
+        ]),
+        false => None,
+    };
+    let mut manifest = Vec::new();
+    let ids: Vec<ArticleId> =
+        (0..book.articles.len() as u32).map(ArticleId).filter(|&id| memo.in_scope(id)).collect();
+    for batch in ids.chunks(STREAM_BATCH) {
+        let rendered: Vec<Listed> = batch
+            .par_iter()
+            .map(|&id| {
+                let r = super::memoized(memo, "json", id, || {
+                    // Hashed as written, final newline included.
+                    let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
+                    let article = article::article(&cx, id, &twin);
+                    let file = cx.json_path(id);
+                    Ok(Rendered {
+                        article: pretty(&article).map_err(json_err(&file))?,
+                        entries: jsonl(&article.troubleshooting).map_err(json_err(&file))?,
+                        chunks: jsonl(chunks::chunks(&cx, id, bounds)).map_err(json_err(&file))?,
+                        manifest: manifest_article(&article),
+                        twin,
+                    })
+                })?;
+                write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
+                write_file(out, &cx.json_path(id), &r.article)?;
+                Ok(Listed { entries: r.entries, chunks: r.chunks, manifest: r.manifest })
+            })
+            .collect::<Result<_, RenderError>>()?;
+        for r in rendered {
+            if let Some([entries, chunks]) = &mut lines {
+                entries.write(r.entries.as_bytes())?;
+                chunks.write(r.chunks.as_bytes())?;
+            }
+            manifest.push(r.manifest);
+        }
     }
-    let file = format!("{API_DIR}/troubleshooting.jsonl");
-    write_file(out, &file, rendered.iter().map(|r| r.entries.as_str()).collect::<String>())?;
-    let file = format!("{API_DIR}/chunks.jsonl");
-    write_file(out, &file, rendered.iter().map(|r| r.chunks.as_str()).collect::<String>())?;
+    let Some([entries, chunks]) = lines else {
+        return Ok(());
+    };
+    entries.finish()?;
+    chunks.finish()?;
     let file = format!("{API_DIR}/manifest.json");
-    let manifest = cx.manifest(rendered.iter().map(|r| r.manifest.clone()).collect());
-    write_file(out, &file, pretty(&manifest).map_err(json_err(&file))?)?;
+    write_file(out, &file, pretty(&cx.manifest(manifest)).map_err(json_err(&file))?)?;
     for (name, schema) in schemas() {
         let file = format!("{SCHEMA_DIR}/{name}");
         write_file(out, &file, pretty(&schema).map_err(json_err(&file))?)?;
     }
     write_file(out, &format!("{API_DIR}/README.md"), API_README)?;
-    // Every article's text is in `llms-full.txt`, rendered again with links relative to it: reused
-    // whole when no article changed.
-    let llms = || Ok(llms::files(&cx).into_iter().map(|(file, text)| (file, text.into_bytes())).collect());
-    let llms = match memo.book_key() {
-        Some(key) => super::memoized_files(memo, "llms", key, |_| llms())?,
-        None => llms()?,
-    };
-    for (file, text) in llms {
-        write_file(out, &file, text)?;
+    // Every article's text is in `llms-full.txt`, rendered again with links relative to it. Each
+    // folder's set is made, written and dropped in turn, and reused whole when no article changed.
+    for set in llms::sets(&cx) {
+        let render =
+            || Ok(llms::files(&cx, &set).into_iter().map(|(file, text)| (file, text.into_bytes())).collect());
+        match memo.book_key() {
+            Some(key) => super::write_memoized_files(memo, out, "", &set.memo_name(), key, |_| render())?,
+            None => super::write_memoized_files(&super::NoMemo, out, "", "", (), |_| render())?,
+        };
     }
     Ok(())
 }
+
+/// Articles rendered between two writes of the JSONL files: enough to keep both cores busy, few
+/// enough that their lines are a small part of the book's.
+const STREAM_BATCH: usize = 256;
 
 /// The JSON API of a book in memory: exactly what [`write`] publishes, without writing it (for
 /// `kbc mcp` and `kbc ask` on a content folder).
