@@ -258,7 +258,7 @@ fn watch_prints_the_diagnostics_of_each_rebuild() {
     let kb = common::fixture(&[
         ("book.toml", "[book]\nsrc = \"content\"\n\n[output.html]\nsearch = false\n"),
         ("content/a.md", "# Alpha\n\nSee [beta](b.md).\n"),
-        ("content/b.md", "# Beta\n"),
+        ("content/b.md", "# Beta\n\n##\n"),
     ]);
     let dir = kb.path();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kbc"))
@@ -279,7 +279,7 @@ fn watch_prints_the_diagnostics_of_each_rebuild() {
     });
     // The same guard as the server's: the child is killed however the test ends.
     let _guard = Server { child, url: String::new(), log: channel().1 };
-    let wait_line = |what: &str, pred: &dyn Fn(&str) -> bool| {
+    let wait_line = |what: &str, pred: &mut dyn FnMut(&str) -> bool| {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -289,10 +289,24 @@ fn watch_prints_the_diagnostics_of_each_rebuild() {
             }
         }
     };
-    wait_line("that it watches", &|l| l.starts_with("watching"));
+    let first =
+        wait_line("that it watches", &mut |l| l.starts_with("watching") || l.contains("content/b.md:3:"));
+    assert!(first.contains("content/b.md:3:"), "the first build prints every warning: {first}");
+    wait_line("that it watches", &mut |l| l.starts_with("watching"));
+
+    // A new warning is printed; the old one is counted, not repeated.
+    std::fs::write(dir.join("content/a.md"), "# Alpha\n\nSee [beta](b.md).\n\n##\n").unwrap();
+    let mut lines = Vec::new();
+    wait_line("the unchanged warning's note", &mut |l| {
+        lines.push(l.to_string());
+        l.starts_with("note: 1 warning unchanged since the last rebuild")
+    });
+    let at = |file: &str| lines.iter().filter(|l| l.contains(file)).count();
+    assert_eq!((at("content/a.md:5:"), at("content/b.md")), (1, 0), "{lines:#?}");
+
     std::fs::write(dir.join("content/a.md"), "# Alpha\n\nSee [gamma](gamma.md).\n").unwrap();
-    let at = wait_line("the broken link", &|l| l.contains("content/a.md:3:"));
+    let at = wait_line("the broken link", &mut |l| l.contains("content/a.md:3:"));
     assert!(at.ends_with("content/a.md:3:13"), "{at}");
-    wait_line("that the last good build is kept", &|l| l.contains("the last good build is kept"));
+    wait_line("that the last good build is kept", &mut |l| l.contains("the last good build is kept"));
     assert!(dir.join("book/a.html").is_file());
 }

@@ -13,8 +13,8 @@ pub mod serve;
 pub mod watch;
 
 use kbc::Book;
-use kbc::diag::Severity;
 use kbc::diag::render::{self, Format, RenderOptions};
+use kbc::diag::{Diagnostic, Severity};
 
 /// Exit codes, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,17 +50,23 @@ impl Ui {
     /// The book's diagnostics that this terminal shows (errors always, warnings unless quiet, notes
     /// when verbose), rendered in `format`.
     pub fn diagnostics(&self, book: &Book, format: Format) -> String {
+        let shown: Vec<&Diagnostic> = book.diagnostics.iter().filter(|d| self.shows(d)).collect();
+        self.render(book, &shown, format)
+    }
+
+    /// Whether `d` is printed at this verbosity.
+    pub fn shows(&self, d: &Diagnostic) -> bool {
+        match d.severity {
+            Severity::Error => true,
+            Severity::Warning => !self.quiet,
+            Severity::Note => self.verbose,
+        }
+    }
+
+    /// `diags`, of `book`, as `format`.
+    pub fn render(&self, book: &Book, diags: &[&Diagnostic], format: Format) -> String {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let shown: Vec<_> = book
-            .diagnostics
-            .iter()
-            .filter(|d| match d.severity {
-                Severity::Error => true,
-                Severity::Warning => !self.quiet,
-                Severity::Note => self.verbose,
-            })
-            .cloned()
-            .collect();
+        let shown: Vec<Diagnostic> = diags.iter().map(|&d| d.clone()).collect();
         let opts = RenderOptions { format, color: self.color, cwd: &cwd };
         render::render(&shown, &book.content.sources, &opts)
     }

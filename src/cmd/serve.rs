@@ -8,7 +8,8 @@ use std::path::Path;
 pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> Exit {
     let Some((mut session, watcher)) = watch::start(dir, dest) else { return Exit::Failure };
     let outcome = session.rebuild(false);
-    watch::report(ui, &outcome);
+    let mut printed = watch::Printed::default();
+    watch::report(ui, &outcome, &mut printed);
     let mut generation = 1;
     let shared = Shared::new(Status::new(generation, &session.dir, &outcome));
     session.keep(outcome);
@@ -57,7 +58,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> E
             shared.reload(generation);
         }
         let outcome = s.rebuild(true);
-        watch::report(ui, &outcome);
+        watch::report(ui, &outcome, &mut printed);
         generation += 1;
         let status = Status::new(generation, &s.dir, &outcome);
         // After a preview, pages reload again only when the rebuild changed what they show.

@@ -1,15 +1,19 @@
-//! `kbc watch`: rebuild on every change and print the diagnostics of each rebuild.
+//! `kbc watch`: rebuild on every change and print the diagnostics of each rebuild: every error,
+//! and the warnings and notes that are new since the last rebuild.
 
 use super::{Exit, Ui};
-use kbc::diag::Severity;
+use kbc::Book;
 use kbc::diag::render::{self, Format};
+use kbc::diag::{Code, Diagnostic, Severity};
 use kbc::serve::{Outcome, Session};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
     let Some((mut session, watcher)) = start(dir, dest) else { return Exit::Failure };
     let outcome = session.rebuild(false);
-    report(ui, &outcome);
+    let mut printed = Printed::default();
+    report(ui, &outcome, &mut printed);
     session.keep(outcome);
     eprintln!("watching `{}` for changes (Ctrl-C to stop)", session.dir.display());
     let error = watcher.run(&mut session, |s, changed| {
@@ -26,7 +30,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>) -> Exit {
             preview_note(ui, &p);
         }
         let outcome = s.rebuild(true);
-        report(ui, &outcome);
+        report(ui, &outcome, &mut printed);
         let stale = outcome.pending;
         s.keep(outcome);
         stale
@@ -107,10 +111,67 @@ pub fn changed_note(ui: &Ui, changed: &[PathBuf]) {
     }
 }
 
-/// Prints a rebuild's diagnostics (as `kbc build` does) and one line about what it did.
-pub fn report(ui: &Ui, outcome: &Outcome) {
+/// What the last rebuild's report printed, so the next prints only what changed. A large book
+/// has tens of thousands of warnings, and one edit changes a few: printing them all after every
+/// save buries the writer's own in a scroll of old ones.
+#[derive(Default)]
+pub struct Printed {
+    /// How many warnings and notes each (file, code, message) had; `None` before the first report.
+    last: Option<HashMap<Key, usize>>,
+}
+
+/// A warning's identity across rebuilds: positions move when lines are added above it.
+type Key = (String, Code, String);
+
+impl Printed {
+    /// The diagnostics of `book` to print: every error; the warnings and notes that are new since
+    /// the last call (all of them the first time); and how many unchanged warnings and notes are
+    /// left out.
+    fn select<'b>(&mut self, ui: &Ui, book: &'b Book) -> (Vec<&'b Diagnostic>, [usize; 2]) {
+        let key = |d: &Diagnostic| -> Key {
+            let file = d.span.map(|s| book.content.sources.get(s.file).rel_path.clone()).unwrap_or_default();
+            (file, d.code, d.message.clone())
+        };
+        let mut now: HashMap<Key, usize> = HashMap::new();
+        let (mut shown, mut unchanged) = (Vec::new(), [0, 0]);
+        for d in book.diagnostics.iter().filter(|d| ui.shows(d)) {
+            if d.severity == Severity::Error {
+                shown.push(d);
+                continue;
+            }
+            let k = key(d);
+            let before = self.last.as_ref().map_or(0, |last| last.get(&k).copied().unwrap_or(0));
+            let seen = now.entry(k).or_default();
+            *seen += 1;
+            if self.last.is_none() || *seen > before {
+                shown.push(d);
+            } else {
+                unchanged[usize::from(d.severity == Severity::Note)] += 1;
+            }
+        }
+        self.last = Some(now);
+        (shown, unchanged)
+    }
+}
+
+/// Prints a rebuild's diagnostics (every error, and the warnings and notes `printed` did not print
+/// last time) and one line about what it did.
+pub fn report(ui: &Ui, outcome: &Outcome, printed: &mut Printed) {
     if let Some(book) = &outcome.book {
-        eprint!("{}", ui.diagnostics(book, Format::Human));
+        let (shown, [warnings, notes]) = printed.select(ui, book);
+        eprint!("{}", ui.render(book, &shown, Format::Human));
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let left_out = match (warnings, notes) {
+            (0, 0) => None,
+            (w, 0) => Some(plural(w, "warning")),
+            (0, n) => Some(plural(n, "note")),
+            (w, n) => Some(format!("{} and {}", plural(w, "warning"), plural(n, "note"))),
+        };
+        if let Some(left_out) = left_out {
+            eprintln!(
+                "note: {left_out} unchanged since the last rebuild not repeated (`kbc check` lists every one)"
+            );
+        }
     }
     if let Some(e) = &outcome.error {
         eprintln!("error: {e}");
