@@ -517,3 +517,61 @@ fn sharded_search_in_chromium() {
     let errors: Vec<_> = errors.into_iter().filter(|e| !e.contains("/favicon.ico")).collect();
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
+
+/// `kbc serve` in Chromium: after the follow-up build at a writer's pause, a page made from every
+/// article (the checklist index, whose item counts an in-place edit leaves for later) reloads with
+/// the new count, and a page the follow-up did not change stays as it is.
+#[cfg(feature = "serve")]
+#[test]
+fn served_pages_reload_after_the_follow_up_build_only_when_theirs_changed() {
+    let Some(chrome) = chromium_or_skip() else { return };
+    let steps = |n: usize| -> String {
+        let lines: Vec<String> = (1..=n).map(|i| format!("{i}. Do step {i}.")).collect();
+        format!("# Alpha\n\n## Fix it\n\n{}\n", lines.join("\n"))
+    };
+    let kb = common::fixture(&[
+        ("book.toml", "[book]\ntitle = \"Served\"\nsrc = \"content\"\n\n[output.html]\nsearch = false\n"),
+        ("content/a.md", &steps(2)),
+        ("content/b.md", "# Beta\n\nBeta body.\n"),
+    ]);
+    let server = crate::serve::start(kb.path());
+    let profile = tempfile::tempdir().expect("profile dir");
+    let (browser, index, errors) = launch(chrome, profile.path());
+    let other = browser.new_tab().expect("a second tab");
+    other.set_default_timeout(Duration::from_secs(30));
+    // Each load of the second tab is counted, in storage that outlives a reload.
+    other
+        .call_method(headless_chrome::protocol::cdp::Page::AddScriptToEvaluateOnNewDocument {
+            source: "sessionStorage.kbcLoads = String(Number(sessionStorage.kbcLoads || 0) + 1)".into(),
+            world_name: None,
+            include_command_line_api: None,
+            run_immediately: None,
+        })
+        .expect("count loads");
+    let loads = |tab: &Tab| eval(tab, "Number(sessionStorage.kbcLoads)");
+    let count = "document.querySelector('.cl-count').textContent.trim()";
+    open(&index, &format!("{}checklists/index.html", server.url));
+    assert_eq!(eval(&index, count), "2 items");
+    open(&other, &format!("{}b.html", server.url));
+    assert_eq!(loads(&other), 1);
+
+    // The edit's preview reloads every open page, and the rebuild in place after it leaves them;
+    // the count waits for the follow-up build, which reloads only the pages it changed.
+    std::fs::write(kb.path().join("content/a.md"), steps(3)).expect("edit");
+    wait_for(
+        &other,
+        "document.readyState === 'complete' && Number(sessionStorage.kbcLoads) === 2",
+        "the preview's reload",
+    );
+    wait_for(
+        &index,
+        &format!("document.readyState === 'complete' && {count} === '3 items'"),
+        "the new count",
+    );
+    // The follow-up's event reached both pages at once; give the other one time to compare.
+    wait_for(&other, "new Promise(r => setTimeout(() => r(true), 1000))", "a moment");
+    assert_eq!(loads(&other), 2, "an unchanged page does not reload after the follow-up build");
+    let errors = errors.lock().expect("errors").clone();
+    let errors: Vec<_> = errors.into_iter().filter(|e| !e.contains("/favicon.ico")).collect();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}

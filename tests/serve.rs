@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 const PATIENCE: Duration = Duration::from_secs(120);
 
 /// Kills the server when the test ends, passing or failing.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     /// Lines of the server's stderr.
     log: Receiver<String>,
 }
@@ -28,7 +28,8 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &Path) -> Server {
+/// `kbc serve` over `dir` on an ephemeral port, once it has printed its URL.
+pub(crate) fn start(dir: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kbc"))
         .args(["--color", "never", "serve", "--port", "0"])
         .arg(dir)
@@ -120,7 +121,8 @@ fn next_event(rx: &Receiver<String>, name: &str) -> String {
     }
 }
 
-/// The next event, whatever its name: `(name, data)`.
+/// The next event, whatever its name: `(name, data)`; a follow-up build's `refreshed`, which comes
+/// whenever the test pauses long enough, is skipped.
 fn any_event(rx: &Receiver<String>) -> (String, String) {
     let deadline = Instant::now() + PATIENCE;
     let mut name = None;
@@ -128,11 +130,41 @@ fn any_event(rx: &Receiver<String>) -> (String, String) {
         let left = deadline.saturating_duration_since(Instant::now());
         let line = rx.recv_timeout(left).expect("no event");
         if let Some(n) = line.strip_prefix("event: ") {
-            name = Some(n.to_string());
+            name = Some(n.to_string()).filter(|n| n != "refreshed");
         } else if let (Some(n), Some(data)) = (&name, line.strip_prefix("data: ")) {
             return (n.clone(), data.to_string());
         }
     }
+}
+
+#[test]
+fn the_follow_up_build_at_a_pause_tells_pages_to_check_theirs() {
+    let kb = common::fixture(&[
+        ("book.toml", "[book]\ntitle = \"Served\"\nsrc = \"content\"\n\n[output.html]\nsearch = false\n"),
+        ("content/a.md", "# Alpha\n\nFirst version.\n"),
+        ("content/b.md", "# Beta\n\nBeta body.\n"),
+    ]);
+    let dir = kb.path();
+    let server = start(dir);
+    let events = events(&server);
+    next_event(&events, "hello");
+    let llms = || std::fs::read_to_string(dir.join("book/llms-full.txt")).unwrap();
+    assert!(llms().contains("First version."));
+
+    // The edit is published in place (the page reloads); the files made from every article,
+    // `llms-full.txt` among them, wait for the pause, after which pages are told to compare
+    // theirs with what is served now.
+    std::fs::write(dir.join("content/a.md"), "# Alpha\n\nSecond version.\n").unwrap();
+    let reload: u64 = next_event(&events, "reload").parse().unwrap();
+    let refreshed: u64 = next_event(&events, "refreshed").parse().unwrap();
+    assert!(refreshed > reload, "{refreshed} after {reload}");
+    assert!(llms().contains("Second version."), "the follow-up build came before the event");
+    let s = status(&server);
+    assert_eq!(
+        (s["generation"].as_u64(), &s["published"]),
+        (Some(refreshed), &serde_json::json!(true)),
+        "{s}"
+    );
 }
 
 #[test]

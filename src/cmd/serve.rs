@@ -42,10 +42,14 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, port: u16, open: bool) -> E
     }
     let error = watcher.run(&mut session, |s, changed| {
         if changed.is_empty() {
-            // The writer paused: bring the files made from every article up to date. Pages need
-            // no reload: they load the index when someone searches.
+            // The writer paused: bring the files made from every article up to date. Open pages
+            // reload only if theirs changed (the home page and indexes list every article).
             let outcome = s.rebuild(false);
             watch::search_note(ui, &outcome);
+            if outcome.published {
+                generation += 1;
+                shared.refreshed(Status::new(generation, &s.dir, &outcome));
+            }
             let again = outcome.pending;
             s.keep(outcome);
             return again;

@@ -1,5 +1,6 @@
 // kbc serve: reloads the page after each rebuild (or only refreshes the errors shown over it when
-// the pages did not change) and shows the content's errors over it.
+// the pages did not change; after the follow-up build at a pause, only when this page changed) and
+// shows the content's errors over it.
 // Added by the server to HTML responses only; published files never contain it.
 (function () {
   "use strict";
@@ -48,10 +49,24 @@
       .catch(function () {});
   }
 
+  // The page as served when it loaded, to tell whether a follow-up build changed it (the home
+  // page and indexes are made from every article; an article's page seldom changes then).
+  var served = null;
+  function fetchPage() {
+    return fetch(location.href, { cache: "no-store" }).then(function (r) { return r.ok ? r.text() : null; });
+  }
+
   refresh();
   if (window.EventSource) {
+    fetchPage().then(function (text) { served = text; }).catch(function () {});
     var events = new EventSource(BASE + "events");
     events.addEventListener("reload", function () { location.reload(); });
     events.addEventListener("status", refresh);
+    events.addEventListener("refreshed", function () {
+      refresh();
+      fetchPage().then(function (text) {
+        if (served !== null && text !== null && text !== served) location.reload();
+      }).catch(function () {});
+    });
   }
 })();

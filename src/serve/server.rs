@@ -3,7 +3,9 @@
 //! published (server-sent events) and shows the content's errors as an overlay.
 //!
 //! Routes under [`PREFIX`]: `events` (the event stream: `hello`, then `reload` after each
-//! rebuild, with the generation as data; `status` when only the diagnostics changed), `status` ([`super::Status`] as JSON), `live.js`.
+//! rebuild, with the generation as data; `status` when only the diagnostics changed; `refreshed`
+//! after the follow-up build that brings the files made from every article up to date, when a page
+//! reloads only if what is served for it changed), `status` ([`super::Status`] as JSON), `live.js`.
 //! kbc's own files in the build directory (the render cache, the build marker) are not served.
 
 use super::Status;
@@ -35,25 +37,42 @@ const MAX_INJECT: usize = 64 * 1024 * 1024;
 /// State shared by the rebuild loop and the request handlers.
 pub struct Shared {
     status: Mutex<Status>,
-    /// The generation, and whether pages must reload for it (else only the overlay changed).
-    generation: watch::Sender<(u64, bool)>,
+    /// The generation, and what open pages do about it.
+    generation: watch::Sender<(u64, Change)>,
+}
+
+/// What a new generation asks of open pages.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Change {
+    /// Reload: the rebuild changed what they show.
+    Reload,
+    /// Refresh the error overlay only.
+    Status,
+    /// Reload if the page's own file changed (the follow-up build rewrote the whole book).
+    Refreshed,
 }
 
 impl Shared {
     pub fn new(status: Status) -> Arc<Shared> {
-        let (generation, _) = watch::channel((status.generation, true));
+        let (generation, _) = watch::channel((status.generation, Change::Reload));
         Arc::new(Shared { status: Mutex::new(status), generation })
     }
 
     /// Records a rebuild and tells every open page to reload.
     pub fn publish(&self, status: Status) {
-        self.record(status, true);
+        self.record(status, Change::Reload);
     }
 
     /// Records a rebuild whose pages are the ones open pages show already (a preview put them in
     /// place): pages refresh their error overlay without reloading.
     pub fn update(&self, status: Status) {
-        self.record(status, false);
+        self.record(status, Change::Status);
+    }
+
+    /// Records a follow-up build (the search index and the files made from every article, such as
+    /// the home page): a page reloads only when what is served for it changed.
+    pub fn refreshed(&self, status: Status) {
+        self.record(status, Change::Refreshed);
     }
 
     /// Tells every open page to reload (after a preview), keeping the status.
@@ -63,10 +82,10 @@ impl Shared {
         self.publish(status);
     }
 
-    fn record(&self, status: Status, reload: bool) {
+    fn record(&self, status: Status, change: Change) {
         let generation = status.generation;
         *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
-        self.generation.send_replace((generation, reload));
+        self.generation.send_replace((generation, change));
     }
 
     fn status(&self) -> Status {
@@ -104,11 +123,12 @@ async fn events(
         if !first && rx.changed().await.is_err() {
             return None;
         }
-        let (generation, reload) = *rx.borrow_and_update();
-        let name = match (first, reload) {
+        let (generation, change) = *rx.borrow_and_update();
+        let name = match (first, change) {
             (true, _) => "hello",
-            (false, true) => "reload",
-            (false, false) => "status",
+            (false, Change::Reload) => "reload",
+            (false, Change::Status) => "status",
+            (false, Change::Refreshed) => "refreshed",
         };
         let event = Event::default().event(name).data(generation.to_string());
         Some((Ok(event), (rx, false)))
