@@ -137,17 +137,24 @@ fn any_event(rx: &Receiver<String>) -> (String, String) {
     }
 }
 
-#[test]
-fn the_follow_up_build_at_a_pause_tells_pages_to_check_theirs() {
+/// `kbc serve` over a book of `a.md` (with `a_md`) and `b.md`, without search, and its event
+/// stream past `hello`.
+fn served_alpha_and_beta(a_md: &str) -> (tempfile::TempDir, Server, Receiver<String>) {
     let kb = common::fixture(&[
         ("book.toml", "[book]\ntitle = \"Served\"\nsrc = \"content\"\n\n[output.html]\nsearch = false\n"),
-        ("content/a.md", "# Alpha\n\nFirst version.\n"),
+        ("content/a.md", a_md),
         ("content/b.md", "# Beta\n\nBeta body.\n"),
     ]);
-    let dir = kb.path();
-    let server = start(dir);
+    let server = start(kb.path());
     let events = events(&server);
     next_event(&events, "hello");
+    (kb, server, events)
+}
+
+#[test]
+fn the_follow_up_build_at_a_pause_tells_pages_to_check_theirs() {
+    let (kb, server, events) = served_alpha_and_beta("# Alpha\n\nFirst version.\n");
+    let dir = kb.path();
     let llms = || std::fs::read_to_string(dir.join("book/llms-full.txt")).unwrap();
     assert!(llms().contains("First version."));
 
@@ -169,15 +176,8 @@ fn the_follow_up_build_at_a_pause_tells_pages_to_check_theirs() {
 
 #[test]
 fn an_edit_is_previewed_then_rebuilt_and_a_broken_one_is_taken_back() {
-    let kb = common::fixture(&[
-        ("book.toml", "[book]\ntitle = \"Served\"\nsrc = \"content\"\n\n[output.html]\nsearch = false\n"),
-        ("content/a.md", "# Alpha\n\nFirst version. See [beta](b.md#beta).\n"),
-        ("content/b.md", "# Beta\n\nBeta body.\n"),
-    ]);
+    let (kb, server, events) = served_alpha_and_beta("# Alpha\n\nFirst version. See [beta](b.md#beta).\n");
     let dir = kb.path();
-    let server = start(dir);
-    let events = events(&server);
-    next_event(&events, "hello");
 
     // The preview puts the page in place and reloads; the rebuild that follows writes the same
     // page, so pages only refresh their overlay. The page is the one `kbc build` writes.
