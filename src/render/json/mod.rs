@@ -178,13 +178,13 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     // Each article's files are written as soon as they are rendered. The JSONL files (each the
     // size of every article's text) are streamed in article order, a batch of articles at a
     // time, so only the manifest lines are held for the whole book.
-    let whole_book = memo.whole_book();
-    let mut lines = match whole_book {
-        true => Some([
+    let mut lines = if memo.whole_book() {
+        Some([
             super::StreamedFile::create(out, &format!("{API_DIR}/troubleshooting.jsonl"))?,
             super::StreamedFile::create(out, &format!("{API_DIR}/chunks.jsonl"))?,
-        ]),
-        false => None,
+        ])
+    } else {
+        None
     };
     let mut manifest = Vec::new();
     let ids: Vec<ArticleId> =
