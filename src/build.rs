@@ -229,7 +229,12 @@ fn parse_all(
                 includes: &includes,
                 default_locale: &default_locale,
             };
-            let (article, diagnostics) = parse::parse_article(&input, file);
+            let (parsed, diagnostics) = parse::parse_article(&input, file);
+            // A clone allocates every list and string at its length: the model is held for the
+            // whole build, and lists and strings grown by pushes while parsing have up to twice
+            // the room they need (a third of a large book's model was such room).
+            let article = parsed.clone();
+            drop(parsed);
             // Keyed by what this parse included, for the next load.
             let key = article_key(content, file, Some(&article));
             Some((file, Some(Parsed { key, article, diagnostics })))

@@ -460,9 +460,6 @@ impl<'a, 'e> Builder<'a, 'e> {
             }
         }
         self.depth -= 1;
-        // The model is held for the whole build: a list grown by pushes has up to twice the room
-        // it needs (a third of a large book's model was such room).
-        out.shrink_to_fit();
         out
     }
 
@@ -692,7 +689,6 @@ impl<'a, 'e> Builder<'a, 'e> {
                 out.push(inline);
             }
         }
-        out.shrink_to_fit();
         out
     }
 
