@@ -116,8 +116,9 @@ pub fn changed_note(ui: &Ui, changed: &[PathBuf]) {
 /// save buries the writer's own in a scroll of old ones.
 #[derive(Default)]
 pub struct Printed {
-    /// How many warnings and notes each (file, code, message) had; `None` before the first report.
-    last: Option<HashMap<Key, usize>>,
+    /// How many warnings and notes each (file, code, message) had (none before the first report,
+    /// which so prints them all).
+    last: HashMap<Key, usize>,
 }
 
 /// A warning's identity across rebuilds: positions move when lines are added above it.
@@ -140,16 +141,16 @@ impl Printed {
                 continue;
             }
             let k = key(d);
-            let before = self.last.as_ref().map_or(0, |last| last.get(&k).copied().unwrap_or(0));
+            let before = self.last.get(&k).copied().unwrap_or(0);
             let seen = now.entry(k).or_default();
             *seen += 1;
-            if self.last.is_none() || *seen > before {
+            if *seen > before {
                 shown.push(d);
             } else {
                 unchanged[usize::from(d.severity == Severity::Note)] += 1;
             }
         }
-        self.last = Some(now);
+        self.last = now;
         (shown, unchanged)
     }
 }
