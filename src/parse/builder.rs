@@ -136,6 +136,9 @@ struct Builder<'a, 'e> {
     depth: usize,
     /// Depths at which a container was flattened (past [`MAX_NESTING`]); its `End` is skipped there.
     flattened: Vec<usize>,
+    /// Blocks a paragraph was split into after the one [`Builder::block`] returned (a `:::image`
+    /// line inside the paragraph), for the caller to take next.
+    split_rest: Vec<Block>,
     diags: Sink,
 }
 
@@ -162,6 +165,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             after_heading: None,
             depth: 0,
             flattened: Vec::new(),
+            split_rest: Vec::new(),
             diags: Sink::new(),
         }
     }
@@ -182,6 +186,7 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     fn run(&mut self) {
         while let Some(ev) = self.peek() {
+            self.push_split_rest();
             if let EvKind::Md(Event::Start(Tag::Heading { .. })) = &ev.kind {
                 self.heading();
                 continue;
@@ -213,7 +218,14 @@ impl<'a, 'e> Builder<'a, 'e> {
             }
             self.push_block(block);
         }
+        self.push_split_rest();
         self.finish_sections();
+    }
+
+    fn push_split_rest(&mut self) {
+        for block in std::mem::take(&mut self.split_rest) {
+            self.push_block(block);
+        }
     }
 
     fn push_block(&mut self, block: Block) {
@@ -340,7 +352,7 @@ impl<'a, 'e> Builder<'a, 'e> {
                 self.pos -= 1;
                 let inlines = self.inlines_while_inline();
                 let span = cover_inlines(&inlines).unwrap_or(span);
-                Some(Block::Paragraph { inlines, span })
+                Some(self.paragraph(inlines, span))
             }
         }
     }
@@ -438,13 +450,18 @@ impl<'a, 'e> Builder<'a, 'e> {
     }
 
     fn blocks_until_end(&mut self) -> Vec<Block> {
-        let mut blocks = self.until_end(Self::block);
+        let mut blocks = self.until_end(|b, out| {
+            if let Some(block) = b.block() {
+                out.push(block);
+            }
+            out.append(&mut b.split_rest);
+        });
         fold_containers(&mut blocks);
         blocks
     }
 
     /// Collects items up to the `End` that closes the current tag (consumed), one level deeper.
-    fn until_end<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Vec<T> {
+    fn until_end<T>(&mut self, mut items: impl FnMut(&mut Self, &mut Vec<T>)) -> Vec<T> {
         self.depth += 1;
         let mut out = Vec::new();
         while let Some(ev) = self.peek() {
@@ -455,9 +472,7 @@ impl<'a, 'e> Builder<'a, 'e> {
                 }
                 break;
             }
-            if let Some(x) = item(self) {
-                out.push(x);
-            }
+            items(self, &mut out);
         }
         self.depth -= 1;
         out
@@ -488,6 +503,80 @@ impl<'a, 'e> Builder<'a, 'e> {
     }
 
     fn paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
+        let raw = self.sources.get(span.file).slice(span);
+        if raw.contains('\n') && raw.contains(":::") {
+            match self.split_image_lines(inlines, raw) {
+                Ok(blocks) => {
+                    let mut blocks = blocks.into_iter();
+                    let first = blocks.next();
+                    self.split_rest.extend(blocks);
+                    return first.unwrap_or(Block::Paragraph { inlines: Vec::new(), span });
+                }
+                Err(inlines) => return self.single_paragraph(inlines, span),
+            }
+        }
+        self.single_paragraph(inlines, span)
+    }
+
+    /// A paragraph whose lines include `:::image ...:::` lines: DocFX's `:::` blocks interrupt a
+    /// paragraph (writers put an image right under a step's text, without a blank line), so each
+    /// such line is an image between the paragraphs of the lines around it. The inlines come back
+    /// unchanged when there is no such line.
+    fn split_image_lines(&mut self, inlines: Vec<Inline>, raw: &str) -> Result<Vec<Block>, Vec<Inline>> {
+        let is_image_line = |line: &str| {
+            let line = line.trim();
+            line.len() > 11
+                && line.get(..8).is_some_and(|p| p.eq_ignore_ascii_case(":::image"))
+                && line[8..].starts_with(char::is_whitespace)
+                && line.ends_with(":::")
+        };
+        // A complex image (`:::image type="complex"` ... `:::image-end:::`) holds its long
+        // description between the markers: it stays one block.
+        if !raw.lines().any(is_image_line) || raw.to_ascii_lowercase().contains(":::image-end") {
+            return Err(inlines);
+        }
+        // The paragraph's lines: its inlines between top-level line breaks, each line with the
+        // break before it.
+        let mut lines: Vec<(Option<Inline>, Vec<Inline>)> = vec![(None, Vec::new())];
+        for inline in inlines {
+            match inline {
+                Inline::SoftBreak { .. } | Inline::LineBreak { .. } => lines.push((Some(inline), Vec::new())),
+                other => {
+                    if let Some((_, line)) = lines.last_mut() {
+                        line.push(other);
+                    }
+                }
+            }
+        }
+        let mut blocks = Vec::new();
+        let mut text: Vec<Inline> = Vec::new();
+        for (break_before, line) in lines {
+            let Some(span) = cover_inlines(&line) else { continue };
+            if is_image_line(self.sources.get(span.file).slice(span)) {
+                if let Some(p) = self.joined_lines(std::mem::take(&mut text)) {
+                    blocks.push(p);
+                }
+                blocks.push(self.single_paragraph(line, span));
+            } else {
+                if !text.is_empty() {
+                    text.extend(break_before);
+                }
+                text.extend(line);
+            }
+        }
+        if let Some(p) = self.joined_lines(text) {
+            blocks.push(p);
+        }
+        Ok(blocks)
+    }
+
+    /// The paragraph of consecutive lines of a split paragraph, if any.
+    fn joined_lines(&mut self, inlines: Vec<Inline>) -> Option<Block> {
+        let span = cover_inlines(&inlines)?;
+        Some(self.single_paragraph(inlines, span))
+    }
+
+    fn single_paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
         let raw = self.sources.get(span.file).slice(span).trim();
         if let Some(rest) = raw.strip_prefix(":::") {
             return self.docfx_colon_block(rest, inlines, span);
@@ -670,9 +759,12 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// Inlines up to the `End` that closes the current tag (consumed).
     fn inlines_until_end(&mut self) -> Vec<Inline> {
-        self.until_end(|b| {
-            let ev = b.next()?;
-            b.inline(ev)
+        self.until_end(|b, out| {
+            if let Some(ev) = b.next()
+                && let Some(inline) = b.inline(ev)
+            {
+                out.push(inline);
+            }
         })
     }
 
@@ -1188,6 +1280,51 @@ mod tests {
         assert_eq!(docfx_marker("[link]"), None);
         assert_eq!(no_loc("使用 :::no-loc text=\"Teams\"::: 的"), "使用 Teams 的");
         assert_eq!(no_loc(":::no-loc text"), ":::no-loc text");
+    }
+
+    /// The blocks of `text` in one line: `p(text)`, `image(source line:col)`, `list[item; item]`.
+    fn outline(text: &str) -> String {
+        fn blocks(bs: &[Block], article: &Article, sources: &SourceMap) -> String {
+            let one = |b: &Block| match b {
+                Block::Paragraph { inlines, .. } => format!("p({})", plain_text(inlines)),
+                Block::DocfxImage { link, .. } => {
+                    let l = &article.links[link.0 as usize];
+                    let lc = sources.line_col(l.dest_span);
+                    format!("image({} {}:{})", l.dest, lc.line, lc.col)
+                }
+                Block::List(l) => {
+                    let items: Vec<String> =
+                        l.items.iter().map(|i| blocks(&i.blocks, article, sources)).collect();
+                    format!("list[{}]", items.join("; "))
+                }
+                other => format!("{other:?}"),
+            };
+            bs.iter().map(one).collect::<Vec<_>>().join(" ")
+        }
+        let (article, _, sources) = crate::parse::parse_text("a.md", text);
+        blocks(&article.preamble, &article, &sources)
+    }
+
+    #[test]
+    fn an_image_line_inside_a_paragraph_is_an_image_between_its_lines() {
+        let under_text =
+            "Select **Vaults**.\n:::image type=\"content\" source=\"a.png\" alt-text=\"A\":::\nThen wait.\n";
+        assert_eq!(outline(under_text), "p(Select Vaults.) image(a.png 2:33) p(Then wait.)");
+        let in_tight_step =
+            "1. Open the page.\n    :::image type=\"content\" source=\"b.png\" alt-text=\"B\":::\n1. Save.\n";
+        assert_eq!(outline(in_tight_step), "list[p(Open the page.) image(b.png 2:37); p(Save.)]");
+        let lazy = "- Listener:\n:::IMAGE type=\"content\" source=\"c.png\" alt-text=\"C\":::\n";
+        assert_eq!(outline(lazy), "list[p(Listener:) image(c.png 2:33)]");
+        let first_line = ":::image type=\"content\" source=\"d.png\" alt-text=\"D\":::\nCaption.\n";
+        assert_eq!(outline(first_line), "image(d.png 1:33) p(Caption.)", "the text after it is kept");
+        let prose = "Use `:::image` lines:\nwrite :::image type=\"content\" source=\"e.png\":::\n";
+        assert_eq!(
+            outline(prose),
+            "p(Use :::image lines: write :::image type=\"content\" source=\"e.png\":::)",
+            "only a whole line is an image"
+        );
+        let complex = ":::image type=\"complex\" source=\"f.png\" alt-text=\"F\":::\nA long description.\n:::image-end:::\n";
+        assert_eq!(outline(complex), "image(f.png 1:33)", "a complex image keeps its description");
     }
 
     #[test]
