@@ -397,3 +397,27 @@ fn init_theme_copies_the_default_theme_and_uses_it() {
     // A second time: refused, nothing changed.
     assert_eq!(run(&["init", "--theme"]).status.code(), Some(2));
 }
+
+#[test]
+fn docfx_tabs_and_images_inside_text_render_as_the_reader_sees_them_on_docs() {
+    let dir = common::fixture(&[
+        (
+            "a.md",
+            "# A\n\n## [Portal](#tab/portal)\n\nIn the portal.\n\n## [PowerShell](#tab/ps)\n\nIn PowerShell.\n\n---\n\n\
+             |State|Meaning|\n|-|-|\n|:::image type=\"icon\" source=\"img/ok.png\" alt-text=\"OK\":::|Protected|\n\n\
+             1. Select **Save**.\n   :::image type=\"content\" source=\"img/ok.png\" alt-text=\"Saved\":::\n",
+        ),
+        ("img/ok.png", "png"),
+    ]);
+    let book = common::book(dir.path());
+    let out = tempfile::tempdir().unwrap();
+    site::write_site(&book, out.path());
+    let html = std::fs::read_to_string(out.path().join("a.html")).unwrap();
+    let body = &html[html.find("<article").unwrap()..html.find("</article>").unwrap()];
+    assert!(!body.contains("#tab/") && !body.contains(":::"), "{body}");
+    assert!(body.contains("<span class=\"kbc-tab\">Portal</span>"), "{body}");
+    assert!(body.contains("<td><img src=\"img/ok.png\" alt=\"OK\" loading=\"lazy\"></td>"), "{body}");
+    assert!(body.contains("<figure class=\"kbc-figure\"><img src=\"img/ok.png\" alt=\"Saved\""), "{body}");
+    let crawl = site::crawl(out.path());
+    assert!(crawl.failures.is_empty(), "{:#?}", crawl.failures);
+}

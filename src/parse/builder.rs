@@ -8,6 +8,7 @@ use crate::diag::{Code, Diagnostic, Sink};
 use crate::model::*;
 use crate::source::{FileId, SourceMap, Span};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Tag};
+use std::collections::HashMap;
 
 pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, Vec<Diagnostic>) {
     let sources = input.sources;
@@ -139,6 +140,10 @@ struct Builder<'a, 'e> {
     /// Blocks a paragraph was split into after the one [`Builder::block`] returned (a `:::image`
     /// line inside the paragraph), for the caller to take next.
     split_rest: Vec<Block>,
+    /// `:::image`s read inside a line of text (a table cell, after a `<br>`), by the offset of
+    /// their `:::` in the file: the image's link and alt text, so a paragraph that turns out to be
+    /// just that image becomes a figure without reading its links twice.
+    inline_images: HashMap<(FileId, u32), (LinkId, String)>,
     diags: Sink,
 }
 
@@ -166,6 +171,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             depth: 0,
             flattened: Vec::new(),
             split_rest: Vec::new(),
+            inline_images: HashMap::new(),
             diags: Sink::new(),
         }
     }
@@ -619,6 +625,11 @@ impl<'a, 'e> Builder<'a, 'e> {
         let tags = html::tags(&tag_src);
         let Some(tag) = tags.first() else { return Block::Paragraph { inlines, span } };
         let get = |name: &str| tag.attr(name).and_then(|a| a.value.clone());
+        let raw = self.sources.get(span.file).slice(span);
+        let at = span.start + (raw.len() - raw.trim_start().len()) as u32;
+        if let Some((link, alt)) = self.inline_images.get(&(span.file, at)).cloned() {
+            return Block::DocfxImage { link, args: args.to_string(), kind: get("type"), alt, span };
+        }
         let Some(source) = get("source") else {
             self.diags.push(
                 Diagnostic::new(Code::UnknownExtension, span, "`:::image` has no `source`")
@@ -760,10 +771,8 @@ impl<'a, 'e> Builder<'a, 'e> {
     /// Inlines up to the `End` that closes the current tag (consumed).
     fn inlines_until_end(&mut self) -> Vec<Inline> {
         self.until_end(|b, out| {
-            if let Some(ev) = b.next()
-                && let Some(inline) = b.inline(ev)
-            {
-                out.push(inline);
+            if let Some(ev) = b.next() {
+                b.push_inline(ev, out);
             }
         })
     }
@@ -777,11 +786,85 @@ impl<'a, 'e> Builder<'a, 'e> {
                 break;
             }
             self.pos += 1;
-            if let Some(inline) = self.inline(ev) {
-                out.push(inline);
-            }
+            self.push_inline(ev, &mut out);
         }
         out
+    }
+
+    /// The inlines of one event: one, or several for a text holding `:::image ...:::`.
+    fn push_inline(&mut self, ev: &'e Ev<'a>, out: &mut Vec<Inline>) {
+        if let EvKind::Md(Event::Text(t)) = &ev.kind
+            && t.contains(":::")
+            && t.to_ascii_lowercase().contains(":::image")
+        {
+            self.text_with_images(t, ev.span, out);
+        } else if let Some(inline) = self.inline(ev) {
+            out.push(inline);
+        }
+    }
+
+    /// A text with `:::image ... :::` inside it (DocFX draws icons in table cells this way): the
+    /// text around each becomes text, each becomes an image whose `source` and `lightbox` are
+    /// checked like any image.
+    fn text_with_images(&mut self, text: &str, span: Span, out: &mut Vec<Inline>) {
+        let file_text = &self.sources.get(span.file).text;
+        let raw = self.sources.get(span.file).slice(span);
+        let lower_raw = raw.to_ascii_lowercase();
+        let mut pending = String::new();
+        let mut rest = text;
+        let mut raw_from = 0;
+        while let Some((before, args, after)) = split_colon_image(rest) {
+            // Where it stands in the source (the text may differ from it: entities, escapes).
+            let Some(at) = lower_raw.get(raw_from..).and_then(|r| r.find(":::image")).map(|p| p + raw_from)
+            else {
+                break;
+            };
+            let end = raw[at + 3..].find(":::").map_or(raw.len(), |e| at + 3 + e + 3);
+            raw_from = end;
+            let abs = span.start as usize + at;
+            let image_span = Span::new(span.file, abs..span.start as usize + end);
+            // An image that starts its line is a block: the paragraph reads it (see `paragraph`).
+            let line_start = file_text[..abs].rfind('\n').map_or(0, |n| n + 1);
+            if starts_line(&file_text[line_start..abs]) {
+                pending.push_str(&rest[..rest.len() - after.len()]);
+                rest = after;
+                continue;
+            }
+            let Some((link, alt)) = self.colon_image_links(args, image_span) else { break };
+            pending.push_str(before);
+            if !pending.is_empty() {
+                out.push(Inline::Text { text: no_loc(&std::mem::take(&mut pending)), span });
+            }
+            self.inline_images.insert((span.file, image_span.start), (link, alt.clone()));
+            out.push(Inline::Image { link, alt, span: image_span });
+            rest = after;
+        }
+        pending.push_str(rest);
+        if !pending.is_empty() {
+            out.push(Inline::Text { text: no_loc(&pending), span });
+        }
+    }
+
+    /// The links of `:::image` arguments (`source`, then `lightbox`), and the alt text; `None`
+    /// without a `source`.
+    fn colon_image_links(&mut self, args: &str, span: Span) -> Option<(LinkId, String)> {
+        let tag_src = format!("<image {args}>");
+        let tags = html::tags(&tag_src);
+        let tag = tags.first()?;
+        let get = |name: &str| tag.attr(name).and_then(|a| a.value.clone());
+        let source = get("source")?;
+        let raw = self.sources.get(span.file).slice(span);
+        let dest_span = |value: &str, from_end: bool| {
+            let found = if from_end { raw.rfind(value) } else { raw.find(value) };
+            found.map_or(span, |p| {
+                Span::new(span.file, span.start as usize + p..span.start as usize + p + value.len())
+            })
+        };
+        let link = self.push_link(LinkRole::Image, &source, None, span, dest_span(&source, false));
+        if let Some(lightbox) = get("lightbox") {
+            self.push_link(LinkRole::Image, &lightbox, None, span, dest_span(&lightbox, true));
+        }
+        Some((link, get("alt-text").unwrap_or_default()))
     }
 
     fn inline(&mut self, ev: &'e Ev<'a>) -> Option<Inline> {
@@ -1089,6 +1172,35 @@ const EVENTS: &[&str] = &[
     "wheel",
 ];
 
+/// `text` cut around its first `:::image args:::`: (before, args, after).
+fn split_colon_image(text: &str) -> Option<(&str, &str, &str)> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    loop {
+        let at = from + lower.get(from..)?.find(":::image")?;
+        let args_start = at + ":::image".len();
+        if text[args_start..].starts_with(char::is_whitespace) {
+            let end = args_start + text[args_start..].find(":::")?;
+            return Some((&text[..at], text[args_start..end].trim(), &text[end + 3..]));
+        }
+        from = args_start;
+    }
+}
+
+/// Whether the source before something on its line is only indentation, block quote markers and a
+/// list marker: then it starts a paragraph line.
+fn starts_line(before: &str) -> bool {
+    let rest = before.trim_start_matches([' ', '\t', '>']);
+    let rest = rest
+        .strip_prefix(['-', '*', '+'])
+        .or_else(|| {
+            let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            (digits.len() < rest.len()).then(|| digits.strip_prefix(['.', ')'])).flatten()
+        })
+        .unwrap_or(rest);
+    rest.trim_start_matches([' ', '\t', '>']).is_empty()
+}
+
 /// `:::no-loc text="Teams":::` → `Teams`.
 fn no_loc(text: &str) -> String {
     // Most text has no colon at all; a `char` search is a memchr, far cheaper than a substring search.
@@ -1320,11 +1432,48 @@ mod tests {
         let prose = "Use `:::image` lines:\nwrite :::image type=\"content\" source=\"e.png\":::\n";
         assert_eq!(
             outline(prose),
-            "p(Use :::image lines: write :::image type=\"content\" source=\"e.png\":::)",
-            "only a whole line is an image"
+            "p(Use :::image lines: write )",
+            "code stays text; an image inside a line is an inline image, not a block"
         );
         let complex = ":::image type=\"complex\" source=\"f.png\" alt-text=\"F\":::\nA long description.\n:::image-end:::\n";
         assert_eq!(outline(complex), "image(f.png 1:33)", "a complex image keeps its description");
+    }
+
+    #[test]
+    fn an_image_inside_a_line_of_text_is_an_inline_image_read_once() {
+        let text = "|State|Meaning|\n|-|-|\n|:::image type=\"icon\" source=\"ok.png\" alt-text=\"OK\" lightbox=\"ok-big.png\":::|Protected|\n\n\
+                    Select **Save**.<br> :::image type=\"content\" source=\"save.png\" alt-text=\"Save\"::: then close.\n\n\
+                    :::image type=\"content\" source=\"alone.png\" alt-text=\"Alone\":::\n\n\
+                    > :::image type=\"content\" source=\"quoted.png\" alt-text=\"Q\":::\n";
+        let (article, _, sources) = crate::parse::parse_text("a.md", text);
+        let links: Vec<String> = article
+            .links
+            .iter()
+            .map(|l| {
+                let lc = sources.line_col(l.dest_span);
+                format!("{} {}:{}", l.dest, lc.line, lc.col)
+            })
+            .collect();
+        assert_eq!(
+            links,
+            ["ok.png 3:31", "ok-big.png 3:63", "save.png 5:54", "alone.png 7:33", "quoted.png 9:35"]
+        );
+        let Some(Block::Table(table)) = article.preamble.first() else { panic!("a table first") };
+        assert!(
+            matches!(table.rows[0].cells[0].inlines.as_slice(), [Inline::Image { alt, .. }] if alt == "OK"),
+            "{:?}",
+            table.rows[0].cells[0].inlines
+        );
+        assert_eq!(
+            outline(text),
+            format!(
+                "{:?} p(Select Save.  Save then close.) image(alone.png 7:33) {:?}",
+                article.preamble[0], article.preamble[3]
+            )
+        );
+        assert!(
+            matches!(&article.preamble[3], Block::BlockQuote { blocks, .. } if matches!(blocks[..], [Block::DocfxImage { .. }]))
+        );
     }
 
     #[test]

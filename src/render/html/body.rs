@@ -457,6 +457,11 @@ impl Cx<'_> {
             self.unresolved += 1;
             return (None, "kbc-unresolved");
         }
+        // A DocFX tab heading (`## [Title](#tab/id)`): the site shows each tab as its section, so
+        // the title is text, not a link to nowhere.
+        if matches!(&link.target, LinkTarget::Fragment { fragment } if fragment.starts_with("tab/")) {
+            return (None, "kbc-tab");
+        }
         match urls::href(self.book, self.id, crate::model::LinkId(index as u32), "html") {
             Href::Internal(u) => (Some(u), ""),
             Href::External(u) => (Some(u), "kbc-ext"),
