@@ -873,3 +873,23 @@ fn jsonl_files_follow_the_manifest_across_batches() {
         .install(|| Published::new(kb.path()));
     assert!(tree(one.dir()) == tree(p.dir()), "1 thread and many differ");
 }
+
+/// A known-issues table (`Issue title | Behavior / Symptom | Known workaround`) from a real Teams
+/// article (`tests/fixtures/real`) gives one entry per issue, resolved by its workaround.
+#[test]
+fn real_known_issues_table_gives_entries() {
+    let p = Published::new(&common::repo_root().join("tests/fixtures/real"));
+    assert!(validate(&p) > 0, "the fixture's files follow their schemas");
+    let entries: Vec<String> = p
+        .lines("api/v1/troubleshooting.jsonl")
+        .iter()
+        .map(|e| {
+            let cause = &e["causes"][0];
+            let fix = cause["resolution"]["text"].as_str().unwrap_or("-");
+            let field = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            let fix: String = fix.chars().take(60).collect();
+            format!("{} {}: {} → {fix}", field("article_id"), field("kind"), field("text"))
+        })
+        .collect();
+    insta::assert_yaml_snapshot!(entries);
+}

@@ -32,6 +32,9 @@ const HEADERS: &[(&str, Role)] = &[
     ("symptom", Role::Symptom),
     ("symptoms", Role::Symptom),
     ("issue", Role::Symptom),
+    ("issues", Role::Symptom),
+    ("issue title", Role::Symptom),
+    ("known issue", Role::Symptom),
     ("problem", Role::Symptom),
     ("可能的原因", Role::Cause),
     ("可能原因", Role::Cause),
@@ -52,6 +55,14 @@ const HEADERS: &[(&str, Role)] = &[
     ("solution", Role::Resolution),
     ("solutions", Role::Resolution),
     ("workaround", Role::Resolution),
+    ("workarounds", Role::Resolution),
+    ("known workaround", Role::Resolution),
+    ("recommended procedure", Role::Resolution),
+    ("recommended action", Role::Resolution),
+    ("recommended actions", Role::Resolution),
+    ("action", Role::Resolution),
+    ("解决步骤", Role::Resolution),
+    ("建议的操作", Role::Resolution),
     ("fix", Role::Resolution),
     ("how to fix", Role::Resolution),
     ("what to do", Role::Resolution),
@@ -68,7 +79,9 @@ fn normalise_header(text: &str) -> String {
 
 fn role_of(header: &str) -> Option<Role> {
     let h = normalise_header(header);
-    HEADERS.iter().find(|(name, _)| *name == h).map(|&(_, role)| role)
+    let known = |h: &str| HEADERS.iter().find(|(name, _)| *name == h).map(|&(_, role)| role);
+    // `Behavior / Symptom`, `原因/解决方法`: the first part kbc knows names the column.
+    known(&h).or_else(|| h.split(['/', '／']).find_map(|part| known(part.trim())))
 }
 
 /// The entries of one table, or none when its header is not a troubleshooting header.
@@ -178,5 +191,9 @@ mod tests {
         assert_eq!(role_of("**Error message:**"), Some(Role::ErrorMessage));
         assert_eq!(role_of("解决方法"), Some(Role::Resolution));
         assert_eq!(role_of("应用程序"), None);
+        assert_eq!(role_of("Behavior / Symptom"), Some(Role::Symptom));
+        assert_eq!(role_of("Known workaround"), Some(Role::Resolution));
+        assert_eq!(role_of("Recommended Procedure"), Some(Role::Resolution));
+        assert_eq!(role_of("Input / Output"), None);
     }
 }
