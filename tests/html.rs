@@ -187,6 +187,16 @@ fn output_is_byte_identical_across_thread_counts() {
     }
 }
 
+/// The site of the book in `dir`, and the `<article>` of its page `a.html`.
+fn article_of_a(dir: &Path) -> (tempfile::TempDir, String) {
+    let book = common::book(dir);
+    let out = tempfile::tempdir().unwrap();
+    site::write_site(&book, out.path());
+    let html = std::fs::read_to_string(out.path().join("a.html")).unwrap();
+    let body = html[html.find("<article").unwrap()..html.find("</article>").unwrap()].to_string();
+    (out, body)
+}
+
 #[test]
 fn raw_html_is_sanitized_and_links_rewritten() {
     let dir = common::fixture(&[
@@ -197,11 +207,8 @@ fn raw_html_is_sanitized_and_links_rewritten() {
         ("b.md", "# B\n\n## Sec\n<a name=\"sec\"></a>\n\ntext\n"),
         ("img/p.png", "png"),
     ]);
-    let book = common::book(dir.path());
-    let out = tempfile::tempdir().unwrap();
-    site::write_site(&book, out.path());
-    let html = std::fs::read_to_string(out.path().join("a.html")).unwrap();
-    let body = &html[html.find("<article").unwrap()..html.find("</article>").unwrap()];
+    let (out, body) = article_of_a(dir.path());
+    let body = body.as_str();
     for bad in ["onclick", "<script>alert", "javascript:", "onerror", "style=", "evil.example"] {
         assert!(!body.contains(bad), "`{bad}` survived: {body}");
     }
@@ -409,11 +416,8 @@ fn docfx_tabs_and_images_inside_text_render_as_the_reader_sees_them_on_docs() {
         ),
         ("img/ok.png", "png"),
     ]);
-    let book = common::book(dir.path());
-    let out = tempfile::tempdir().unwrap();
-    site::write_site(&book, out.path());
-    let html = std::fs::read_to_string(out.path().join("a.html")).unwrap();
-    let body = &html[html.find("<article").unwrap()..html.find("</article>").unwrap()];
+    let (out, body) = article_of_a(dir.path());
+    let body = body.as_str();
     assert!(!body.contains("#tab/") && !body.contains(":::"), "{body}");
     assert!(body.contains("<span class=\"kbc-tab\">Portal</span>"), "{body}");
     assert!(body.contains("<td><img src=\"img/ok.png\" alt=\"OK\" loading=\"lazy\"></td>"), "{body}");
