@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 /// the articles that changed.
 pub fn check_article(article: &Article, content: &Content, iframe_hosts: &[String]) -> Vec<Diagnostic> {
     let mut out = Sink::new();
-    duplicate_anchors(article, content, &mut out);
+    duplicate_anchors(article, &mut out);
     frames(article, iframe_hosts, &mut out);
     control_characters(article.file, &content.sources.get(article.file).text, &mut out);
     out.into_vec()
@@ -41,7 +41,7 @@ pub fn check_book(articles: &[Article], navs: &[Nav], resolution: &Resolution) -
     out.into_vec()
 }
 
-fn duplicate_anchors(article: &Article, content: &Content, out: &mut Sink) {
+fn duplicate_anchors(article: &Article, out: &mut Sink) {
     let mut by_id: HashMap<&str, Vec<&Anchor>> = HashMap::new();
     for a in &article.anchors {
         by_id.entry(a.id.as_str()).or_default().push(a);
@@ -49,12 +49,12 @@ fn duplicate_anchors(article: &Article, content: &Content, out: &mut Sink) {
     let mut groups: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
     groups.sort_by_key(|(_, v)| v[0].span);
     for (id, anchors) in groups {
-        // `## <a name="x"></a>X` (and the same anchor repeated on the next line) names one heading
-        // twice: every link still lands on that heading, so it is not a clash.
+        // `## <a name="x"></a>X` (and the same anchor on the line above or below) names one
+        // heading twice: every link still lands on that heading, so it is not a clash.
         let first = anchors[0];
         let same_heading = |a: &Anchor| a.heading && first.heading && a.section == first.section;
         for dup in &anchors[1..] {
-            if same_heading(dup) || just_above_its_heading(first, dup, article, content) {
+            if same_heading(dup) {
                 continue;
             }
             out.push(
@@ -67,31 +67,6 @@ fn duplicate_anchors(article: &Article, content: &Content, out: &mut Sink) {
                 .with_secondary(first.span, "first defined here")
                 .with_note("links to it go to the first definition"),
             );
-        }
-    }
-}
-
-/// `<a name="x"></a>` on the lines right above `## X`, whose slug is `x` too: a link to `#x` lands
-/// on that heading whichever it takes, so it is not a clash. Only blank lines and other anchors
-/// may stand between them.
-fn just_above_its_heading(first: &Anchor, dup: &Anchor, article: &Article, content: &Content) -> bool {
-    let Some(section) = dup.section.filter(|_| dup.heading) else { return false };
-    let heading = article.section(section).heading_span;
-    if first.span.file != heading.file || first.span.end > heading.start {
-        return false;
-    }
-    let text = &content.sources.get(heading.file).text;
-    let Some(between) = text.get(first.span.end as usize..heading.start as usize) else { return false };
-    // The rest of the anchor's tag (its span is the name), and other anchors of the same block.
-    let Some((_, mut rest)) = between.split_once('>') else { return false };
-    loop {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("</a>") {
-            rest = after;
-        } else if let Some((_, after)) = rest.strip_prefix("<a ").and_then(|r| r.split_once("</a>")) {
-            rest = after;
-        } else {
-            return rest.is_empty();
         }
     }
 }

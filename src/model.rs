@@ -174,7 +174,8 @@ pub struct Anchor {
     pub span: Span,
     /// The section the anchor sits in (`None` before the first heading).
     pub section: Option<SectionId>,
-    /// Whether the anchor names the section's heading (inside it, or right after it).
+    /// Whether the anchor names the section's heading (inside it, on the lines right after it, or
+    /// on the lines right above it with nothing else between).
     pub heading: bool,
 }
 

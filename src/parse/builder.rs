@@ -133,6 +133,9 @@ struct Builder<'a, 'e> {
     /// The section whose heading was the last block, so an anchor-only paragraph can join it, and
     /// the index in `anchors` of the heading's first anchor.
     after_heading: Option<(SectionId, usize)>,
+    /// The anchors of the last top-level block when it held nothing but anchors: they name the
+    /// heading that comes next, if one does (`<a name="x"></a>` on the line above `## X`).
+    anchors_above: Option<std::ops::Range<usize>>,
     /// How deep the builder is in nested blocks and inlines.
     depth: usize,
     /// Depths at which a container was flattened (past [`MAX_NESTING`]); its `End` is skipped there.
@@ -168,6 +171,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             tables: 0,
             slugger: Slugger::new(),
             after_heading: None,
+            anchors_above: None,
             depth: 0,
             flattened: Vec::new(),
             split_rest: Vec::new(),
@@ -199,9 +203,10 @@ impl<'a, 'e> Builder<'a, 'e> {
             }
             let anchors_before = self.anchors.len();
             let Some(block) = self.block() else { continue };
+            let only_anchors = is_anchor_only(&block) && self.anchors.len() > anchors_before;
+            self.anchors_above = None;
             if let Some((sid, heading_anchors)) = self.after_heading.take()
-                && is_anchor_only(&block)
-                && self.anchors.len() > anchors_before
+                && only_anchors
             {
                 for a in &mut self.anchors[anchors_before..] {
                     a.heading = true;
@@ -223,12 +228,18 @@ impl<'a, 'e> Builder<'a, 'e> {
                 continue;
             }
             self.push_block(block);
+            if only_anchors && self.split_rest.is_empty() {
+                self.anchors_above = Some(anchors_before..self.anchors.len());
+            }
         }
         self.push_split_rest();
         self.finish_sections();
     }
 
     fn push_split_rest(&mut self) {
+        if !self.split_rest.is_empty() {
+            self.anchors_above = None;
+        }
         for block in std::mem::take(&mut self.split_rest) {
             self.push_block(block);
         }
@@ -305,7 +316,15 @@ impl<'a, 'e> Builder<'a, 'e> {
         for a in &mut self.anchors[anchors_before..] {
             a.heading = true;
         }
-        let ids: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
+        let mut ids: Vec<String> = self.anchors[anchors_before..].iter().map(|a| a.id.clone()).collect();
+        // Anchors on the lines above name this heading too (after its own: its id stays).
+        if let Some(above) = self.anchors_above.take() {
+            for a in &mut self.anchors[above] {
+                a.section = Some(sid);
+                a.heading = true;
+                ids.push(a.id.clone());
+            }
+        }
         if title.is_empty() {
             self.diags.push(
                 Diagnostic::new(Code::EmptyHeading, span, "heading has no text")
@@ -1474,6 +1493,31 @@ mod tests {
         assert!(
             matches!(&article.preamble[3], Block::BlockQuote { blocks, .. } if matches!(blocks[..], [Block::DocfxImage { .. }]))
         );
+    }
+
+    #[test]
+    fn anchors_on_the_lines_above_a_heading_name_it() {
+        let text = "# T\n\nIntro.\n\n<a name=\"bk_x\"></a>\n\n## X\n\nText.\n\n<a name=\"bk_far\"></a>\n\nMore text.\n\n## Y\n";
+        let (article, _, _) = crate::parse::parse_text("a.md", text);
+        let named: Vec<String> = article
+            .anchors
+            .iter()
+            .map(|a| {
+                let title = a.section.map_or("-", |s| article.section(s).title.as_str());
+                format!("{} in {title}{}", a.id, if a.heading { " (heading)" } else { "" })
+            })
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "t in T (heading)",
+                "bk_x in X (heading)",
+                "x in X (heading)",
+                "bk_far in X",
+                "y in Y (heading)"
+            ]
+        );
+        assert_eq!(article.sections[1].id.as_deref(), Some("x"), "the heading's own id stays first");
     }
 
     #[test]
