@@ -641,39 +641,21 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     fn docfx_image(&mut self, args: &str, inlines: Vec<Inline>, span: Span) -> Block {
         let tag_src = format!("<image {args}>");
-        let tags = html::tags(&tag_src);
-        let Some(tag) = tags.first() else { return Block::Paragraph { inlines, span } };
-        let get = |name: &str| tag.attr(name).and_then(|a| a.value.clone());
+        let kind = html::tags(&tag_src).first().and_then(|t| t.attr("type")).and_then(|a| a.value.clone());
         let raw = self.sources.get(span.file).slice(span);
         let at = span.start + (raw.len() - raw.trim_start().len()) as u32;
-        if let Some((link, alt)) = self.inline_images.get(&(span.file, at)).cloned() {
-            return Block::DocfxImage { link, args: args.to_string(), kind: get("type"), alt, span };
-        }
-        let Some(source) = get("source") else {
+        let read = match self.inline_images.get(&(span.file, at)).cloned() {
+            Some(read) => Some(read),
+            None => self.colon_image_links(args, span),
+        };
+        let Some((link, alt)) = read else {
             self.diags.push(
                 Diagnostic::new(Code::UnknownExtension, span, "`:::image` has no `source`")
                     .with_label("kept as text"),
             );
             return Block::Paragraph { inlines, span };
         };
-        let raw = self.sources.get(span.file).slice(span);
-        let dest_span = raw.find(&source).map_or(span, |p| {
-            Span::new(span.file, span.start as usize + p..span.start as usize + p + source.len())
-        });
-        let link = self.push_link(LinkRole::Image, &source, None, span, dest_span);
-        if let Some(lightbox) = get("lightbox") {
-            let dest_span = raw.rfind(&lightbox).map_or(span, |p| {
-                Span::new(span.file, span.start as usize + p..span.start as usize + p + lightbox.len())
-            });
-            self.push_link(LinkRole::Image, &lightbox, None, span, dest_span);
-        }
-        Block::DocfxImage {
-            link,
-            args: args.to_string(),
-            kind: get("type"),
-            alt: get("alt-text").unwrap_or_default(),
-            span,
-        }
+        Block::DocfxImage { link, args: args.to_string(), kind, alt, span }
     }
 
     fn alert(&mut self, kind: AlertKind, blocks: Vec<Block>, span: Span) -> Block {
