@@ -22,13 +22,13 @@
 use crate::Book;
 use crate::model::{Article, ArticleId};
 use crate::render::html::{site, theme};
-use crate::render::{Files, Memo, hash_json, hex};
+use crate::render::{Memo, hash_json, hex};
 use crate::resolve::Resolved;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -240,65 +240,92 @@ impl Memo for Cache {
         }
     }
 
-    fn get_global(&self, name: &str, key: &str) -> Option<Files> {
+    fn copy_global(&self, name: &str, key: &str, out: &Path, dir: &str) -> Option<usize> {
         let name = folder(name)?;
-        let decoded = |bytes: Vec<u8>| decode_files(&bytes);
-        let mut found = self.lookup("global", format!("{name}-{key}.bin")).and_then(decoded);
-        if found.is_none() && self.allow_stale && stale_allowed(name) {
-            // The previous build kept only the entry it used: at most one per name.
-            let prefix = format!("{name}-");
-            let older = std::fs::read_dir(self.previous.join("global"))
-                .ok()?
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|f| f.starts_with(&prefix) && f.ends_with(".bin"))
-                .min()?;
-            found = self.lookup("global", older).and_then(decoded);
-            self.used_stale.store(found.is_some(), Ordering::Relaxed);
-        }
-        if found.is_some() {
-            self.reused_globals.fetch_add(1, Ordering::Relaxed);
-        }
-        found
+        let exact = format!("{name}-{key}.bin");
+        let copy = |file: &str| copy_files(&self.previous.join("global").join(file), out, dir);
+        let (file, n) = match copy(&exact) {
+            Some(n) => (exact, n),
+            None if self.allow_stale && stale_allowed(name) => {
+                // The previous build kept only the entry it used: at most one per name.
+                let prefix = format!("{name}-");
+                let older = std::fs::read_dir(self.previous.join("global"))
+                    .ok()?
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|f| f.starts_with(&prefix) && f.ends_with(".bin"))
+                    .min()?;
+                let n = copy(&older)?;
+                self.used_stale.store(true, Ordering::Relaxed);
+                (older, n)
+            }
+            None => return None,
+        };
+        self.used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(("global".to_string(), file), Used::Reused);
+        self.reused_globals.fetch_add(1, Ordering::Relaxed);
+        Some(n)
     }
 
-    fn put_global(&self, name: &str, key: &str, files: &[(String, Vec<u8>)]) {
+    fn put_global(&self, name: &str, key: &str, out: &Path, dir: &str, names: &[String]) {
         if let Some(name) = folder(name) {
-            self.store_with("global", format!("{name}-{key}.bin"), |w| encode_files(w, files));
+            let folder = out.join(dir);
+            self.store_with("global", format!("{name}-{key}.bin"), |w| encode_files(w, &folder, names));
         }
     }
 }
 
-/// A whole-book entry's files as length-prefixed records (JSON would quadruple binary index
-/// files), streamed: the files are as large as the book.
-fn encode_files(w: &mut dyn Write, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
-    for (name, bytes) in files {
+/// A whole-book entry: the files `names` of `dir` as length-prefixed records (JSON would
+/// quadruple binary index files), streamed: the files are as large as the book.
+fn encode_files(w: &mut dyn Write, dir: &Path, names: &[String]) -> std::io::Result<()> {
+    for name in names {
+        let mut file = std::fs::File::open(dir.join(name))?;
+        let len = file.metadata()?.len();
         w.write_all(&(name.len() as u64).to_le_bytes())?;
         w.write_all(name.as_bytes())?;
-        w.write_all(&(bytes.len() as u64).to_le_bytes())?;
-        w.write_all(bytes)?;
+        w.write_all(&len.to_le_bytes())?;
+        if std::io::copy(&mut (&mut file).take(len), w)? != len {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
     }
     Ok(())
 }
 
-/// [`encode_files`]' records; `None` when they are cut short or a name is not UTF-8.
-fn decode_files(mut data: &[u8]) -> Option<Files> {
-    fn take<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
-        let (len, rest) = data.split_first_chunk::<8>()?;
-        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-        if rest.len() < len {
-            return None;
-        }
-        let (value, rest) = rest.split_at(len);
-        *data = rest;
-        Some(value)
+/// Writes the files of the entry [`encode_files`] wrote at `path` into `out/dir`, streamed; how
+/// many, or `None` when it is missing, cut short or names a file outside `dir` (a file already
+/// copied stays: the result is made again over it).
+fn copy_files(path: &Path, out: &Path, dir: &str) -> Option<usize> {
+    let mut from = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path).ok()?);
+    let mut left = std::fs::metadata(path).ok()?.len();
+    let mut n = 0;
+    while left > 0 {
+        let name_len = read_len(&mut from, &mut left)?;
+        let mut name = vec![0; usize::try_from(name_len).ok()?];
+        from.read_exact(&mut name).ok()?;
+        left -= name_len;
+        let name = String::from_utf8(name).ok().filter(|n| plain_relative(n))?;
+        let len = read_len(&mut from, &mut left)?;
+        crate::render::write_file_from(out, &format!("{dir}{name}"), &mut from, len).ok()?;
+        left -= len;
+        n += 1;
     }
-    let mut out = Vec::new();
-    while !data.is_empty() {
-        let name = String::from_utf8(take(&mut data)?.to_vec()).ok()?;
-        out.push((name, take(&mut data)?.to_vec()));
-    }
-    Some(out)
+    Some(n)
+}
+
+/// Reads a record's length prefix and checks that the entry has that many bytes left after it.
+fn read_len(from: &mut impl Read, left: &mut u64) -> Option<u64> {
+    let mut bytes = [0; 8];
+    from.read_exact(&mut bytes).ok()?;
+    *left = left.checked_sub(8)?;
+    let len = u64::from_le_bytes(bytes);
+    (len <= *left).then_some(len)
+}
+
+/// A relative path that stays below its folder.
+fn plain_relative(name: &str) -> bool {
+    !name.is_empty() && Path::new(name).components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 fn feed(h: &mut Sha256, value: &impl Serialize) {
@@ -410,19 +437,57 @@ pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<Str
 mod tests {
     use super::*;
 
+    /// Every file under `dir`, by relative path.
+    fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                (rel, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     #[test]
-    fn whole_book_entries_decode_to_the_files_encoded() {
-        let files: Files = vec![
-            ("llms.txt".into(), b"# KB\n".to_vec()),
-            ("zh-cn/llms-full.txt".into(), "登录\n".as_bytes().to_vec()),
-            ("empty".into(), Vec::new()),
-        ];
-        let mut bytes = Vec::new();
-        encode_files(&mut bytes, &files).unwrap();
-        assert_eq!(decode_files(&bytes), Some(files));
-        assert_eq!(decode_files(&[]), Some(Vec::new()));
-        for cut in [1, 8, 12, bytes.len() - 1] {
-            assert_eq!(decode_files(&bytes[..cut]), None, "cut at {cut}");
+    fn whole_book_entries_copy_back_the_files_encoded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let built = tmp.path().join("built");
+        let files = [("llms.txt", "# KB\n"), ("zh-cn/llms-full.txt", "登录\n"), ("empty", "")];
+        for (name, text) in files {
+            crate::render::write_file(&built, name, text).unwrap();
         }
+        let names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
+        let mut entry = Vec::new();
+        encode_files(&mut entry, &built, &names).unwrap();
+        let path = tmp.path().join("entry.bin");
+        std::fs::write(&path, &entry).unwrap();
+
+        let copy = tmp.path().join("copy");
+        assert_eq!(copy_files(&path, &copy, "sub/"), Some(3));
+        assert_eq!(files_in(&copy.join("sub")), files_in(&built));
+        std::fs::write(&path, []).unwrap();
+        assert_eq!(copy_files(&path, &copy, ""), Some(0));
+
+        // A cut entry is refused, and leaves no file half-written.
+        for cut in [1, 8, 12, entry.len() - 1] {
+            let out = tmp.path().join(format!("cut-{cut}"));
+            std::fs::write(&path, &entry[..cut]).unwrap();
+            assert_eq!(copy_files(&path, &out, ""), None, "cut at {cut}");
+            let whole =
+                files_in(&out).into_iter().all(|(name, bytes)| files_in(&built).contains(&(name, bytes)));
+            assert!(whole, "cut at {cut}: {:?}", files_in(&out));
+        }
+
+        // An entry naming a file outside its folder is refused before anything is written.
+        let mut hostile = Vec::new();
+        std::fs::write(tmp.path().join("x"), "x").unwrap();
+        encode_files(&mut hostile, &built, &["../x".to_string()]).unwrap();
+        std::fs::write(&path, &hostile).unwrap();
+        assert_eq!(copy_files(&path, &tmp.path().join("h/inner"), ""), None);
+        assert!(!tmp.path().join("h").exists());
     }
 }

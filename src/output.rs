@@ -33,17 +33,55 @@ impl Drop for Registered {
 /// was most of an incremental build's time; a link costs no new inode and no data write. The
 /// previous build is deleted after the swap and never written in place, so sharing is safe.
 pub fn link_identical(out: &Path, rel: &str, bytes: &[u8]) -> bool {
+    let Some(previous) = previous_file(out, rel, bytes.len() as u64) else { return false };
+    std::fs::read(&previous).is_ok_and(|old| old == bytes)
+        && std::fs::hard_link(&previous, out.join(rel)).is_ok()
+}
+
+/// [`link_identical`] for the next `len` bytes of `from` (a whole-book file streamed from the
+/// render cache), compared a block at a time. When it returns true `from` is past those bytes;
+/// otherwise it is where it was.
+pub fn link_identical_from(out: &Path, rel: &str, from: &mut (impl io::Read + io::Seek), len: u64) -> bool {
+    let Some(previous) = previous_file(out, rel, len) else { return false };
+    let Ok(start) = from.stream_position() else { return false };
+    let same =
+        std::fs::File::open(&previous).is_ok_and(|old| same_bytes(old, io::Read::take(&mut *from, len)));
+    if same && std::fs::hard_link(&previous, out.join(rel)).is_ok() {
+        return true;
+    }
+    // Where `from` was, or an error its reader will meet again.
+    let _ = from.seek(io::SeekFrom::Start(start));
+    false
+}
+
+/// The previous build's `rel`, when `out` is being written to replace a build and that file is
+/// `len` bytes long.
+fn previous_file(out: &Path, rel: &str, len: u64) -> Option<PathBuf> {
     let previous = {
         let registry = PREVIOUS.read().unwrap_or_else(|e| e.into_inner());
-        match registry.iter().find(|(t, _)| t == out) {
-            Some((_, dest)) => dest.join(rel),
-            None => return false,
-        }
+        registry.iter().find(|(t, _)| t == out)?.1.join(rel)
     };
-    let same = std::fs::symlink_metadata(&previous)
-        .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-        && std::fs::read(&previous).is_ok_and(|old| old == bytes);
-    same && std::fs::hard_link(&previous, out.join(rel)).is_ok()
+    std::fs::symlink_metadata(&previous).is_ok_and(|m| m.is_file() && m.len() == len).then_some(previous)
+}
+
+/// Whether two readers yield the same bytes (a read error counts as a difference).
+fn same_bytes(a: impl io::Read, b: impl io::Read) -> bool {
+    const BLOCK: usize = 256 * 1024;
+    let (mut a, mut b) = (io::BufReader::with_capacity(BLOCK, a), io::BufReader::with_capacity(BLOCK, b));
+    loop {
+        let (Ok(x), Ok(y)) = (io::BufRead::fill_buf(&mut a), io::BufRead::fill_buf(&mut b)) else {
+            return false;
+        };
+        let n = x.len().min(y.len());
+        if n == 0 {
+            return x.is_empty() && y.is_empty();
+        }
+        if x[..n] != y[..n] {
+            return false;
+        }
+        io::BufRead::consume(&mut a, n);
+        io::BufRead::consume(&mut b, n);
+    }
 }
 
 /// Marks a folder as a kbc build output that kbc may replace.

@@ -102,6 +102,20 @@ impl StreamedFile {
         }
     }
 
+    /// Appends exactly the next `len` bytes of `from`; fails when `from` ends before.
+    pub fn copy_from(&mut self, from: &mut impl std::io::Read, len: u64) -> Result<(), RenderError> {
+        let copied = match &mut self.file {
+            Some(w) => std::io::copy(&mut std::io::Read::take(&mut *from, len), w)
+                .map_err(|e| RenderError::io(&self.path, e))?,
+            None => return Ok(()),
+        };
+        if copied < len {
+            let message = format!("{} bytes expected, {copied} found", len);
+            return Err(RenderError { path: self.path.clone(), message });
+        }
+        Ok(())
+    }
+
     /// Completes the file and moves it into place.
     pub fn finish(mut self) -> Result<(), RenderError> {
         use std::io::Write;
@@ -122,6 +136,85 @@ impl Drop for StreamedFile {
         if self.file.take().is_some() {
             let _ = std::fs::remove_file(&self.tmp);
         }
+    }
+}
+
+/// Bytes put aside while a whole-book file is made and read back in order: `llms-full.txt` is
+/// the size of every article's text, and its head says how many parts it splits into, which is
+/// known only at the end. The spool sits beside the file, hidden, and is removed when dropped.
+pub struct Spool {
+    path: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl Spool {
+    /// A spool for the file `out/rel`.
+    pub fn create(out: &Path, rel: &str) -> Result<Spool, RenderError> {
+        let target = out.join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
+        }
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let path = target.with_file_name(format!(".{name}.kbc-spool"));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| RenderError::io(&path, e))?;
+        Ok(Spool { path, file: Some(std::io::BufWriter::with_capacity(256 * 1024, file)) })
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), RenderError> {
+        use std::io::Write;
+        match &mut self.file {
+            Some(f) => f.write_all(bytes).map_err(|e| RenderError::io(&self.path, e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Everything written, from the start.
+    pub fn into_reader(mut self) -> Result<SpoolReader, RenderError> {
+        use std::io::Seek;
+        let mut reader = SpoolReader { path: self.path.clone(), file: None };
+        if let Some(w) = self.file.take() {
+            let mut file = w.into_inner().map_err(|e| RenderError::io(&self.path, e.into_error()))?;
+            file.rewind().map_err(|e| RenderError::io(&self.path, e))?;
+            reader.file = Some(std::io::BufReader::with_capacity(256 * 1024, file));
+        }
+        Ok(reader)
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        // Not handed to a reader: nothing will read it.
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A [`Spool`] being read back; removed when dropped.
+pub struct SpoolReader {
+    path: PathBuf,
+    file: Option<std::io::BufReader<std::fs::File>>,
+}
+
+impl std::io::Read for SpoolReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.read(buf),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Drop for SpoolReader {
+    fn drop(&mut self) {
+        self.file = None;
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -260,11 +353,15 @@ pub trait Memo: Sync {
         None
     }
     fn put(&self, _renderer: &str, _id: ArticleId, _value: Vec<u8>) {}
-    /// The files of whole-book result `name` whose inputs hashed to `key` in a previous build.
-    fn get_global(&self, _name: &str, _key: &str) -> Option<Files> {
+    /// Writes into `out/dir` (with [`write_file_from`]) the files of whole-book result `name`
+    /// whose inputs hashed to `key` in a previous build; how many, or `None` when there is none
+    /// (or it cannot be read, and the result is to be made again).
+    fn copy_global(&self, _name: &str, _key: &str, _out: &Path, _dir: &str) -> Option<usize> {
         None
     }
-    fn put_global(&self, _name: &str, _key: &str, _files: &[(String, Vec<u8>)]) {}
+    /// Keeps the files `names` just written into `out/dir` as whole-book result `name` of inputs
+    /// that hash to `key`.
+    fn put_global(&self, _name: &str, _key: &str, _out: &Path, _dir: &str, _names: &[String]) {}
 }
 
 /// No reuse: every article is rendered.
@@ -336,16 +433,17 @@ pub fn memoized<T: Serialize + DeserializeOwned>(
 /// Files made from the whole book: (path, bytes).
 pub type Files = Vec<(String, Vec<u8>)>;
 
-/// Writes the whole-book files that `render(inputs)` makes under `out/dir`, or those a previous
-/// build made from `inputs` that hash the same; returns how many there are. The files are held
-/// once: written, then handed to the memo, which streams them into its store.
+/// Writes the whole-book files under `out/dir` that `render(inputs)` writes (it returns their
+/// names, relative to that folder), or copies those a previous build made from `inputs` that hash
+/// the same; returns how many there are. Nothing here holds the files: an `llms-full.txt` is the
+/// size of every article's text.
 pub fn write_memoized_files<T: Serialize>(
     memo: &dyn Memo,
     out: &Path,
     dir: &str,
     name: &str,
     inputs: T,
-    render: impl FnOnce(T) -> Result<Files, RenderError>,
+    render: impl FnOnce(T) -> Result<Vec<String>, RenderError>,
 ) -> Result<usize, RenderError> {
     if memo.interrupted() {
         return Err(RenderError::interrupted());
@@ -358,20 +456,46 @@ pub fn write_memoized_files<T: Serialize>(
     } else {
         String::new()
     };
+    if key.is_empty() {
+        return render(inputs).map(|names| names.len());
+    }
     // A reused result may be older than `key` (see `Cache::stale`): it is never stored under it.
-    let reused = if key.is_empty() { None } else { memo.get_global(name, &key) };
-    let fresh = reused.is_none();
-    let files = match reused {
-        Some(files) => files,
-        None => render(inputs)?,
-    };
-    for (file, bytes) in &files {
-        write_file(out, &format!("{dir}{file}"), bytes)?;
+    if let Some(n) = memo.copy_global(name, &key, out, dir) {
+        return Ok(n);
     }
-    if fresh && !key.is_empty() {
-        memo.put_global(name, &key, &files);
+    let names = render(inputs)?;
+    memo.put_global(name, &key, out, dir, &names);
+    Ok(names.len())
+}
+
+/// Writes `files` under `out/dir`; returns their names.
+pub fn write_files(out: &Path, dir: &str, files: Files) -> Result<Vec<String>, RenderError> {
+    let mut names = Vec::with_capacity(files.len());
+    for (file, bytes) in files {
+        write_file(out, &format!("{dir}{file}"), &bytes)?;
+        names.push(file);
     }
-    Ok(files.len())
+    Ok(names)
+}
+
+/// Writes the next `len` bytes of `from` to `out/rel`, as [`write_file`] writes bytes it holds
+/// (hard-linked to the previous build's file when that holds the same bytes).
+pub fn write_file_from(
+    out: &Path,
+    rel: &str,
+    from: &mut (impl std::io::Read + std::io::Seek),
+    len: u64,
+) -> Result<(), RenderError> {
+    let path = out.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
+    }
+    if crate::output::link_identical_from(out, rel, from, len) {
+        return Ok(());
+    }
+    let mut file = StreamedFile::create(out, rel)?;
+    file.copy_from(from, len)?;
+    file.finish()
 }
 
 /// Feeds `value`'s JSON serialisation to `h` through a buffer, without holding it whole; false

@@ -124,7 +124,7 @@ fn write_search(out: &Path, memo: &dyn super::Memo, docs: SearchInput) -> Result
     let index = |i: usize, pages: Vec<search::SearchDoc>| {
         let dir = format!("{}/{}", urls::SEARCH_DIR, search::shard_dir(i));
         super::write_memoized_files(memo, out, &dir, &format!("search-{i}"), pages, |p| {
-            search::build_index(p, &|| memo.interrupted())
+            super::write_files(out, &dir, search::build_index(p, &|| memo.interrupted())?)
         })
     };
     search::build(docs, &index)

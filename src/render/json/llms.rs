@@ -8,8 +8,9 @@
 use super::Ctx;
 use crate::model::ArticleId;
 use crate::render::markdown::{Links, Markdown};
-use crate::render::urls;
+use crate::render::{RenderError, Spool, StreamedFile, urls, write_file};
 use rayon::prelude::*;
+use std::path::Path;
 
 /// One folder's `llms` files: the root's (every locale) or a locale's.
 pub(super) struct Set {
@@ -41,9 +42,9 @@ pub(super) fn sets(cx: &Ctx<'_>) -> Vec<Set> {
     out
 }
 
-/// The `llms` files of one folder: (site path, text).
-pub(super) fn files(cx: &Ctx<'_>, set: &Set) -> Vec<(String, String)> {
-    self::set(cx, &set.dir, set.locale.as_deref(), &set.locales)
+/// Writes the `llms` files of one folder into `out`; returns their site paths.
+pub(super) fn write(cx: &Ctx<'_>, set: &Set, out: &Path) -> Result<Vec<String>, RenderError> {
+    self::set(cx, &set.dir, set.locale.as_deref(), &set.locales, out)
 }
 
 /// A group of articles under an H2.
@@ -87,76 +88,87 @@ fn heading(cx: &Ctx<'_>, locale: Option<&str>) -> String {
     out
 }
 
-/// `llms.txt`, `llms-full.txt` and any parts, in folder `dir` (`""` or `"zh-cn/"`).
-fn set(cx: &Ctx<'_>, dir: &str, locale: Option<&str>, locales: &[String]) -> Vec<(String, String)> {
+/// `llms.txt`, `llms-full.txt` and any parts, in folder `dir` (`""` or `"zh-cn/"`). The full
+/// text is the size of every article's: it is spooled as rendered, a batch of articles at a time,
+/// and copied into its files once their number is known, so it is never held.
+fn set(
+    cx: &Ctx<'_>,
+    dir: &str,
+    locale: Option<&str>,
+    locales: &[String],
+    out: &Path,
+) -> Result<Vec<String>, RenderError> {
     let index = format!("{dir}llms.txt");
     let full = format!("{dir}llms-full.txt");
     let groups = groups(cx, locale, locales);
     let max = usize::try_from(cx.book.config.output.json.llms_full_max_bytes).unwrap_or(usize::MAX);
 
-    // Each article's full text, links relative to this folder (or absolute under the site URL).
+    // Each article's full text, links relative to this folder (or absolute under the site URL),
+    // each after a blank line; `lens` keeps their lengths, newline excluded.
     let links = if cx.site_url().is_some() { Links::Site } else { Links::RelativeTo(full.clone()) };
-    let texts: Vec<Vec<String>> = groups
-        .iter()
-        .map(|g| {
-            g.articles
+    let mut spool = Spool::create(out, &full)?;
+    let mut lens: Vec<Vec<usize>> = Vec::with_capacity(groups.len());
+    for g in &groups {
+        let mut group = Vec::with_capacity(g.articles.len());
+        for batch in g.articles.chunks(super::STREAM_BATCH) {
+            let texts: Vec<String> = batch
                 .par_iter()
                 .map(|&a| {
                     let page = cx.url_from(&full, &urls::page_path(cx.article(a), "html"), None);
                     let twin = Markdown::new(cx.book, a, links.clone()).article();
-                    // Sized exactly: a set holds every article's text at once.
-                    let (open, close) = ("<!-- source: ", " -->\n\n");
-                    let mut text =
-                        String::with_capacity(open.len() + page.len() + close.len() + twin.len() + 1);
-                    for piece in [open, &page, close, &twin, "\n"] {
-                        text.push_str(piece);
-                    }
-                    text
+                    format!("<!-- source: {page} -->\n\n{twin}\n")
                 })
-                .collect()
-        })
-        .collect();
+                .collect();
+            for text in texts {
+                spool.write(b"\n")?;
+                spool.write(text.as_bytes())?;
+                group.push(text.len());
+            }
+        }
+        lens.push(group);
+    }
+    let mut texts = spool.into_reader()?;
 
     let head = heading(cx, locale);
-    let total: usize = head.len() + texts.iter().flatten().map(|t| t.len() + 1).sum::<usize>();
-    let mut out = Vec::new();
+    let total: usize = head.len() + lens.iter().flatten().map(|t| t + 1).sum::<usize>();
+    let mut names = vec![index.clone()];
     let mut optional = Vec::new();
-    let parts = split(&texts, max.saturating_sub(head.len() + 200));
-    // Each text is dropped once copied into its file: a set is held about once, not twice.
-    let mut texts = texts.into_iter().flatten();
     if total <= max {
-        let mut text = String::with_capacity(total);
-        text.push_str(&head);
-        for t in texts {
-            text.push('\n');
-            text.push_str(&t);
-        }
-        out.push((full.clone(), text));
+        let mut file = StreamedFile::create(out, &full)?;
+        file.write(head.as_bytes())?;
+        file.copy_from(&mut texts, (total - head.len()) as u64)?;
+        file.finish()?;
+        names.push(full.clone());
         optional
             .push(format!("- [Full text]({}): every article in one file", cx.url_from(&index, &full, None)));
     } else {
+        let parts = split(&lens, max.saturating_sub(head.len() + 200));
         let mut listing = format!("{head}\nThe full text is split in {} parts:\n\n", parts.len());
+        let mut lens = lens.iter().flatten();
         for (n, part) in parts.iter().enumerate() {
             let file = format!("{dir}llms-full-{}.txt", n + 1);
-            let names: Vec<&str> = part.groups.iter().map(|&g| groups[g].title.as_str()).collect();
-            let mut text = format!("{}\nPart {} of {}: {}\n", head, n + 1, parts.len(), names.join(", "));
-            for t in texts.by_ref().take(part.texts) {
-                text.push('\n');
-                text.push_str(&t);
-            }
+            let titles: Vec<&str> = part.groups.iter().map(|&g| groups[g].title.as_str()).collect();
+            let mut text = StreamedFile::create(out, &file)?;
+            text.write(
+                format!("{}\nPart {} of {}: {}\n", head, n + 1, parts.len(), titles.join(", ")).as_bytes(),
+            )?;
+            let size: usize = lens.by_ref().take(part.texts).map(|t| t + 1).sum();
+            text.copy_from(&mut texts, size as u64)?;
+            text.finish()?;
             let link =
-                format!("- [Part {}]({}): {}", n + 1, cx.url_from(&full, &file, None), names.join(", "));
+                format!("- [Part {}]({}): {}", n + 1, cx.url_from(&full, &file, None), titles.join(", "));
             listing.push_str(&link);
             listing.push('\n');
             optional.push(format!(
                 "- [Full text, part {}]({}): {}",
                 n + 1,
                 cx.url_from(&index, &file, None),
-                names.join(", ")
+                titles.join(", ")
             ));
-            out.push((file, text));
+            names.push(file);
         }
-        out.push((full.clone(), listing));
+        write_file(out, &full, listing)?;
+        names.push(full.clone());
     }
     if locale.is_none() {
         for l in locales {
@@ -185,8 +197,8 @@ fn set(cx: &Ctx<'_>, dir: &str, locale: Option<&str>, locales: &[String]) -> Vec
         text.push_str(&line);
         text.push('\n');
     }
-    out.insert(0, (index, text));
-    out
+    write_file(out, &index, text)?;
+    Ok(names)
 }
 
 /// A run of consecutive articles' texts.
@@ -199,18 +211,18 @@ struct Part {
 
 /// Packs groups into parts of at most `max` bytes, in order. A group larger than `max` is split
 /// between articles; an article larger than `max` is a part of its own.
-fn split(texts: &[Vec<String>], max: usize) -> Vec<Part> {
+fn split(texts: &[Vec<usize>], max: usize) -> Vec<Part> {
     let mut parts: Vec<Part> = Vec::new();
     let mut size = 0;
     for (g, group_texts) in texts.iter().enumerate() {
-        let group_size: usize = group_texts.iter().map(|t| t.len() + 1).sum();
+        let group_size: usize = group_texts.iter().map(|t| t + 1).sum();
         let fits_whole = group_size <= max;
         if parts.is_empty() || (fits_whole && size + group_size > max) {
             parts.push(Part { groups: Vec::new(), texts: 0 });
             size = 0;
         }
         for t in group_texts {
-            if !fits_whole && size + t.len() + 1 > max && parts.last().is_some_and(|p| p.texts > 0) {
+            if !fits_whole && size + t + 1 > max && parts.last().is_some_and(|p| p.texts > 0) {
                 parts.push(Part { groups: Vec::new(), texts: 0 });
                 size = 0;
             }
@@ -219,7 +231,7 @@ fn split(texts: &[Vec<String>], max: usize) -> Vec<Part> {
                 part.groups.push(g);
             }
             part.texts += 1;
-            size += t.len() + 1;
+            size += t + 1;
         }
     }
     parts

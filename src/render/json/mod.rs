@@ -232,10 +232,9 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     }
     write_file(out, &format!("{API_DIR}/README.md"), API_README)?;
     // Every article's text is in `llms-full.txt`, rendered again with links relative to it. Each
-    // folder's set is made, written and dropped in turn, and reused whole when no article changed.
+    // folder's set is streamed to its files, and reused whole when no article changed.
     for set in llms::sets(&cx) {
-        let render =
-            || Ok(llms::files(&cx, &set).into_iter().map(|(file, text)| (file, text.into_bytes())).collect());
+        let render = || llms::write(&cx, &set, out);
         match memo.book_key() {
             Some(key) => super::write_memoized_files(memo, out, "", &set.memo_name(), key, |_| render())?,
             None => super::write_memoized_files(&super::NoMemo, out, "", "", (), |_| render())?,
@@ -246,7 +245,7 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
 
 /// Articles rendered between two writes of the JSONL files: enough to keep both cores busy, few
 /// enough that their lines are a small part of the book's.
-const STREAM_BATCH: usize = 256;
+pub(super) const STREAM_BATCH: usize = 256;
 
 /// The JSON API of a book in memory: exactly what [`write`] publishes, without writing it (for
 /// `kbc mcp` and `kbc ask` on a content folder).
