@@ -189,6 +189,7 @@ impl Content {
             by_path: &self.by_path,
             by_lower_path: &self.by_lower_path,
             not_read: &self.not_read,
+            paths: &self.paths,
         }
     }
 
@@ -409,8 +410,10 @@ fn fragment_paths(content: &Content, markdown: &[&str]) -> BTreeSet<String> {
     let mut edges: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut named = BTreeSet::new();
     for (_, file) in content.sources.iter() {
-        let targets: Vec<String> =
-            include_targets(&file.text).iter().filter_map(|t| join_relative(&file.rel_path, t)).collect();
+        let targets: Vec<String> = include_targets(&file.text)
+            .iter()
+            .filter_map(|t| join_link(&content.paths, &file.rel_path, t))
+            .collect();
         for t in &targets {
             if *t != file.rel_path {
                 named.insert(t.clone());
@@ -512,6 +515,29 @@ pub fn why_not_read(not_read: &BTreeMap<String, NotRead>, path: &str) -> Option<
 
 /// Joins a relative link path to the folder of `from` (a content-relative file path) and normalises
 /// `.` and `..`. `None` when the result would climb above the root.
+/// Joins a link's `path` to the file `from` it is written in, as DocFX does: relative to `from`'s
+/// folder, or for `~/path` to the docset root, the nearest folder above `from` that holds a
+/// `docfx.json` (the content root when none does). `None` when it climbs out of the content root.
+/// `paths` are every path under the content root.
+pub fn join_link(paths: &BTreeSet<String>, from: &str, path: &str) -> Option<String> {
+    let Some(rest) = path.strip_prefix("~/") else { return join_relative(from, path) };
+    let mut dir = from;
+    let root = loop {
+        dir = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+        if dir.is_empty() {
+            break "";
+        }
+        if paths.contains(&format!("{dir}/docfx.json")) {
+            break dir;
+        }
+    };
+    // `join_relative` starts from the folder of a file: one in the root's folder.
+    match root {
+        "" => join_relative("docfx.json", rest),
+        root => join_relative(&format!("{root}/docfx.json"), rest),
+    }
+}
+
 pub fn join_relative(from: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = match from.rsplit_once('/') {
         Some((dir, _)) => dir.split('/').collect(),
@@ -538,6 +564,19 @@ mod tests {
         assert_eq!(join_relative("a/b/c.md", "../d.md").as_deref(), Some("a/d.md"));
         assert_eq!(join_relative("c.md", "./x/y.png").as_deref(), Some("x/y.png"));
         assert_eq!(join_relative("a/c.md", "../../x.md"), None);
+    }
+
+    #[test]
+    fn tilde_paths_start_at_the_docset_root() {
+        let paths: BTreeSet<String> =
+            ["docs/docfx.json", "docs/a/b/c.md", "docs/x.md", "y.md"].into_iter().map(String::from).collect();
+        assert_eq!(join_link(&paths, "docs/a/b/c.md", "~/x.md").as_deref(), Some("docs/x.md"));
+        assert_eq!(join_link(&paths, "docs/a/b/c.md", "~/../y.md").as_deref(), Some("y.md"));
+        assert_eq!(join_link(&paths, "docs/a/b/c.md", "../../x.md").as_deref(), Some("docs/x.md"));
+        // No `docfx.json` above: the content root.
+        assert_eq!(join_link(&paths, "other/c.md", "~/y.md").as_deref(), Some("y.md"));
+        assert_eq!(join_link(&paths, "c.md", "~/a/y.md").as_deref(), Some("a/y.md"));
+        assert_eq!(join_link(&paths, "other/c.md", "~/../y.md"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::config::AbsoluteLinks;
 use crate::diag::{Code, Diagnostic, Sink};
-use crate::load::{Content, join_relative};
+use crate::load::{Content, join_link};
 use crate::model::{Article, ArticleId, LinkRole, LinkTarget, SectionId, SectionRef};
 use crate::nav::Nav;
 use crate::source::{FileId, Span};
@@ -291,7 +291,7 @@ fn resolve_target(
             None => Resolved::Unchecked { reason: "fragment in navigation" },
         },
         LinkTarget::Article { path, fragment } | LinkTarget::Asset { path, fragment } => {
-            let Some(joined) = join_relative(base_path, path) else {
+            let Some(joined) = join_link(&index.content.paths, base_path, path) else {
                 diags.push(outside_root(ctx));
                 return Resolved::Broken;
             };
@@ -306,7 +306,8 @@ fn resolve_target(
         }
         LinkTarget::AssetId { guid, fragment } => {
             let file_name = ctx.dest.split(['#', '?']).next().unwrap_or("");
-            if let Some(joined) = join_relative(base_path, &crate::parse::link::percent_decode(file_name))
+            if let Some(joined) =
+                join_link(&index.content.paths, base_path, &crate::parse::link::percent_decode(file_name))
                 && index.content.paths.contains(&joined)
             {
                 return resolve_path(index, ctx, &joined, fragment.as_deref(), diags)

@@ -6,7 +6,7 @@
 
 use super::front_matter;
 use crate::diag::{Code, Diagnostic, Sink};
-use crate::load::join_relative;
+use crate::load::join_link;
 use crate::model::IncludeRef;
 use crate::parse::link::percent_decode;
 use crate::source::{FileId, SourceMap, Span};
@@ -38,6 +38,8 @@ pub struct IncludeContext<'a> {
     pub by_lower_path: &'a BTreeMap<String, FileId>,
     /// Paths that exist but are not read (symbolic links, special files), to explain a missing include.
     pub not_read: &'a BTreeMap<String, crate::load::NotRead>,
+    /// Every path under the content root, to find the docset root of a `~/` path.
+    pub paths: &'a std::collections::BTreeSet<String>,
 }
 
 /// The expanded event stream of one article.
@@ -211,7 +213,7 @@ impl<'a> Expander<'a, '_> {
         let path = percent_decode(&path.replace('\\', "/"));
         let index = self.out.includes.len();
         let title = title_of(sources, link_span);
-        let Some(rel) = join_relative(from, &path) else {
+        let Some(rel) = join_link(self.ctx.paths, from, &path) else {
             self.out.diagnostics.push(
                 Diagnostic::new(
                     Code::LinkOutsideRoot,

@@ -58,7 +58,9 @@ pub fn parse_text(rel_path: &str, text: &str) -> (Article, Vec<Diagnostic>, Sour
     let by_path = std::collections::BTreeMap::from([(rel_path.to_string(), file)]);
     let by_lower = std::collections::BTreeMap::from([(rel_path.to_lowercase(), file)]);
     let not_read = std::collections::BTreeMap::new();
-    let includes = IncludeContext { by_path: &by_path, by_lower_path: &by_lower, not_read: &not_read };
+    let paths = std::collections::BTreeSet::from([rel_path.to_string()]);
+    let includes =
+        IncludeContext { by_path: &by_path, by_lower_path: &by_lower, not_read: &not_read, paths: &paths };
     let input = ParseInput { sources: &sources, includes: &includes, default_locale: "en-US" };
     let (article, diags) = parse_article(&input, file);
     (article, diags, sources)
