@@ -25,7 +25,10 @@ const HEADERS: &[(&str, Role)] = &[
     ("error messages", Role::ErrorMessage),
     ("error", Role::ErrorMessage),
     ("error code", Role::ErrorMessage),
+    ("error codes", Role::ErrorMessage),
     ("message", Role::ErrorMessage),
+    ("event id", Role::ErrorMessage),
+    ("事件 id", Role::ErrorMessage),
     ("症状", Role::Symptom),
     ("问题", Role::Symptom),
     ("现象", Role::Symptom),
@@ -81,7 +84,14 @@ fn role_of(header: &str) -> Option<Role> {
     let h = normalise_header(header);
     let known = |h: &str| HEADERS.iter().find(|(name, _)| *name == h).map(|&(_, role)| role);
     // `Behavior / Symptom`, `原因/解决方法`: the first part kbc knows names the column.
-    known(&h).or_else(|| h.split(['/', '／']).find_map(|part| known(part.trim())))
+    // `Replication error code`: a kind of error code.
+    let qualified = || {
+        ["error code", "error codes", "error message", "error messages"]
+            .iter()
+            .any(|suffix| h.strip_suffix(suffix).is_some_and(|q| q.ends_with(' ')))
+            .then_some(Role::ErrorMessage)
+    };
+    known(&h).or_else(|| h.split(['/', '／']).find_map(|part| known(part.trim()))).or_else(qualified)
 }
 
 /// The entries of one table, or none when its header is not a troubleshooting header.
@@ -90,8 +100,12 @@ pub(super) fn entries(table: &Table, index: usize, section: Option<SectionId>) -
     let roles: Vec<Option<Role>> =
         table.header.cells.iter().map(|c| role_of(&plain_text(&c.inlines))).collect();
     let col = |r: Role| roles.iter().position(|&x| x == Some(r));
-    let (msg, sym, cause, res) =
-        (col(Role::ErrorMessage), col(Role::Symptom), col(Role::Cause), col(Role::Resolution));
+    let (msg, sym) = (col(Role::ErrorMessage), col(Role::Symptom));
+    // What a row starts from comes first: a cause or resolution column before it says something
+    // else (`| Action | Symptom |`: what the reader did, then what they saw).
+    let first = [msg, sym].into_iter().flatten().min().unwrap_or(0);
+    let after = |r: Role| roles.iter().enumerate().position(|(i, &x)| i >= first && x == Some(r));
+    let (cause, res) = (after(Role::Cause), after(Role::Resolution));
     let recognised = [msg, sym, cause, res].iter().filter(|c| c.is_some()).count();
     if recognised < 2 || (cause.is_none() && res.is_none()) {
         return Vec::new();
@@ -195,5 +209,33 @@ mod tests {
         assert_eq!(role_of("Known workaround"), Some(Role::Resolution));
         assert_eq!(role_of("Recommended Procedure"), Some(Role::Resolution));
         assert_eq!(role_of("Input / Output"), None);
+        assert_eq!(role_of("Replication error code"), Some(Role::ErrorMessage));
+        assert_eq!(role_of("Event ID"), Some(Role::ErrorMessage));
+        assert_eq!(role_of("Terror code"), None);
+        assert_eq!(role_of("Related Knowledge Base article"), None);
+    }
+
+    /// (message, cause, resolution) of each entry of `markdown`.
+    fn entries_of(markdown: &str) -> Vec<[Option<String>; 3]> {
+        let (article, _, _) = crate::parse::parse_text("a.md", markdown);
+        article
+            .troubleshooting
+            .into_iter()
+            .map(|e| [e.message_text, e.cause_text, e.resolution_text])
+            .collect()
+    }
+
+    #[test]
+    fn what_a_row_starts_from_comes_before_its_cause_and_resolution() {
+        // What the reader did, then what they saw: no cause, no resolution.
+        let md = "| Action | Symptom |\n|---|---|\n| You run repadmin | Error 8240 |\n";
+        assert_eq!(entries_of(md), Vec::<[Option<String>; 3]>::new());
+        let md = "| Symptom | Action |\n|---|---|\n| Error 8240 | Run repadmin |\n";
+        assert_eq!(entries_of(md), vec![[Some("Error 8240".into()), None, Some("Run repadmin".into())]]);
+        let md = "| Replication error code | Cause | Related article |\n|---|---|---|\n| 8614 | Tombstone lifetime exceeded | KB 2020 |\n";
+        assert_eq!(
+            entries_of(md),
+            vec![[Some("8614".into()), Some("Tombstone lifetime exceeded".into()), None]]
+        );
     }
 }
