@@ -376,6 +376,9 @@ pub enum Block {
     /// `:::image type="..." source="..." alt-text="...":::`.
     DocfxImage {
         link: LinkId,
+        /// `lightbox=".."`: the larger image a click on this one opens.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        lightbox: Option<LinkId>,
         /// Every attribute as written (`type=".." source=".." lightbox=".."`).
         args: String,
         kind: Option<String>,
@@ -443,7 +446,8 @@ pub struct Section {
     /// The heading as plain text.
     pub title: String,
     /// The section's primary anchor (the first explicit anchor placed with the heading, else the
-    /// `{#id}`, else the slug). `None` for an empty heading with no explicit anchor.
+    /// `{#id}`, else the slug), skipping one an earlier section already has (links reach that
+    /// one). `None` for an empty heading with no explicit anchor.
     pub id: Option<String>,
     /// Every anchor that names this heading: explicit ones right after or inside it, `{#id}`, slug.
     pub anchors: Vec<String>,

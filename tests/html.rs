@@ -410,11 +410,14 @@ fn docfx_tabs_and_images_inside_text_render_as_the_reader_sees_them_on_docs() {
     let dir = common::fixture(&[
         (
             "a.md",
-            "# A\n\n## [Portal](#tab/portal)\n\nIn the portal.\n\n## [PowerShell](#tab/ps)\n\nIn PowerShell.\n\n---\n\n\
+            "# A\n\nSee [B](~/b.md#later).\n\n---\n\n## [Portal](#tab/portal)\n\nIn the portal.\n\n## [PowerShell](#tab/ps)\n\nIn PowerShell.\n\n---\n\n\
              |State|Meaning|\n|-|-|\n|:::image type=\"icon\" source=\"img/ok.png\" alt-text=\"OK\":::|Protected|\n\n\
-             1. Select **Save**.\n   :::image type=\"content\" source=\"img/ok.png\" alt-text=\"Saved\":::\n",
+             1. Select **Save**.\n   :::image type=\"content\" source=\"img/ok.png\" alt-text=\"Saved\":::\n\n\
+             :::image type=\"content\" source=\"img/ok.png\" alt-text=\"Big\" lightbox=\"img/big.png\":::\n",
         ),
+        ("b.md", "# B\n\n## Later\n\ntext\n"),
         ("img/ok.png", "png"),
+        ("img/big.png", "png"),
     ]);
     let (out, body) = article_of_a(dir.path());
     let body = body.as_str();
@@ -422,6 +425,13 @@ fn docfx_tabs_and_images_inside_text_render_as_the_reader_sees_them_on_docs() {
     assert!(body.contains("<span class=\"kbc-tab\">Portal</span>"), "{body}");
     assert!(body.contains("<td><img src=\"img/ok.png\" alt=\"OK\" loading=\"lazy\"></td>"), "{body}");
     assert!(body.contains("<figure class=\"kbc-figure\"><img src=\"img/ok.png\" alt=\"Saved\""), "{body}");
+    // The `---` that ends the tab group is not shown; one before it is.
+    assert_eq!(body.matches("<hr>").count(), 1, "{body}");
+    // `~/` is the docset root: here, with no `docfx.json`, the content root.
+    assert!(body.contains("<a href=\"b.html#later\">B</a>"), "{body}");
+    // A click on the image opens its `lightbox` image, as on Microsoft Docs.
+    let lightbox = "<a class=\"kbc-lightbox\" href=\"img/big.png\"><img src=\"img/ok.png\" alt=\"Big\"";
+    assert!(body.contains(lightbox), "{body}");
     let crawl = site::crawl(out.path());
     assert!(crawl.failures.is_empty(), "{:#?}", crawl.failures);
 }

@@ -115,6 +115,14 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
     }
 }
 
+/// The links and alt text of a `:::image`.
+#[derive(Clone)]
+struct ColonImage {
+    link: LinkId,
+    lightbox: Option<LinkId>,
+    alt: String,
+}
+
 struct Builder<'a, 'e> {
     sources: &'a SourceMap,
     evs: &'e [Ev<'a>],
@@ -146,7 +154,7 @@ struct Builder<'a, 'e> {
     /// `:::image`s read inside a line of text (a table cell, after a `<br>`), by the offset of
     /// their `:::` in the file: the image's link and alt text, so a paragraph that turns out to be
     /// just that image becomes a figure without reading its links twice.
-    inline_images: HashMap<(FileId, u32), (LinkId, String)>,
+    inline_images: HashMap<(FileId, u32), ColonImage>,
     diags: Sink,
 }
 
@@ -182,6 +190,19 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     fn current(&self) -> Option<SectionId> {
         self.open.last().copied()
+    }
+
+    /// Whether the content so far is in a DocFX tab: under a heading that is a link to `#tab/id`.
+    fn in_tab(&self) -> bool {
+        let is_tab = |inline: &Inline| match inline {
+            Inline::Link { link, .. } => self.links.get(link.0 as usize).is_some_and(
+                |l| matches!(&l.target, LinkTarget::Fragment { fragment } if fragment.starts_with("tab/")),
+            ),
+            _ => false,
+        };
+        self.open
+            .iter()
+            .any(|&id| self.sections.get(id.0 as usize).is_some_and(|s| s.heading.iter().any(is_tab)))
     }
 
     fn peek(&self) -> Option<&'e Ev<'a>> {
@@ -261,6 +282,21 @@ impl<'a, 'e> Builder<'a, 'e> {
         fold_containers(&mut self.preamble);
         for s in &mut self.sections {
             fold_containers(&mut s.blocks);
+        }
+        // A section's id is the one links reach it by: an anchor repeated from an earlier section
+        // (`<a name="fixes">` under two headings) reaches that one, so such a section goes by the
+        // first of its anchors that is its own (its heading's slug, made unique), when it has one.
+        let mut owner: HashMap<&str, Option<SectionId>> = HashMap::new();
+        for a in &self.anchors {
+            owner.entry(a.id.as_str()).or_insert(a.section);
+        }
+        for (i, s) in self.sections.iter_mut().enumerate() {
+            let own = |id: &String| owner.get(id.as_str()) == Some(&Some(SectionId(i as u32)));
+            if s.id.as_ref().is_some_and(|id| !own(id))
+                && let Some(id) = s.anchors.iter().find(|id| own(id))
+            {
+                s.id = Some(id.clone());
+            }
         }
         // A section's span covers its children's.
         for i in (0..self.sections.len()).rev() {
@@ -365,6 +401,9 @@ impl<'a, 'e> Builder<'a, 'e> {
                 }
                 Some(self.block_tag(tag, span))
             }
+            // DocFX ends a tab group (`## [Title](#tab/id)` headings) with a `---` line, which
+            // it does not show.
+            Event::Rule if self.depth == 0 && self.in_tab() => None,
             Event::Rule => Some(Block::ThematicBreak { span }),
             Event::Html(h) => {
                 // An HTML event outside an HTML block does not happen; treat it as one.
@@ -648,14 +687,14 @@ impl<'a, 'e> Builder<'a, 'e> {
             Some(read) => Some(read),
             None => self.colon_image_links(args, span),
         };
-        let Some((link, alt)) = read else {
+        let Some(ColonImage { link, lightbox, alt }) = read else {
             self.diags.push(
                 Diagnostic::new(Code::UnknownExtension, span, "`:::image` has no `source`")
                     .with_label("kept as text"),
             );
             return Block::Paragraph { inlines, span };
         };
-        Block::DocfxImage { link, args: args.to_string(), kind, alt, span }
+        Block::DocfxImage { link, lightbox, args: args.to_string(), kind, alt, span }
     }
 
     fn alert(&mut self, kind: AlertKind, blocks: Vec<Block>, span: Span) -> Block {
@@ -831,13 +870,13 @@ impl<'a, 'e> Builder<'a, 'e> {
                 rest = after;
                 continue;
             }
-            let Some((link, alt)) = self.colon_image_links(args, image_span) else { break };
+            let Some(image) = self.colon_image_links(args, image_span) else { break };
             pending.push_str(before);
             if !pending.is_empty() {
                 out.push(Inline::Text { text: no_loc(&std::mem::take(&mut pending)), span });
             }
-            self.inline_images.insert((span.file, image_span.start), (link, alt.clone()));
-            out.push(Inline::Image { link, alt, span: image_span });
+            out.push(Inline::Image { link: image.link, alt: image.alt.clone(), span: image_span });
+            self.inline_images.insert((span.file, image_span.start), image);
             rest = after;
         }
         pending.push_str(rest);
@@ -848,7 +887,7 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// The links of `:::image` arguments (`source`, then `lightbox`), and the alt text; `None`
     /// without a `source`.
-    fn colon_image_links(&mut self, args: &str, span: Span) -> Option<(LinkId, String)> {
+    fn colon_image_links(&mut self, args: &str, span: Span) -> Option<ColonImage> {
         let tag_src = format!("<image {args}>");
         let tags = html::tags(&tag_src);
         let tag = tags.first()?;
@@ -862,10 +901,10 @@ impl<'a, 'e> Builder<'a, 'e> {
             })
         };
         let link = self.push_link(LinkRole::Image, &source, None, span, dest_span(&source, false));
-        if let Some(lightbox) = get("lightbox") {
-            self.push_link(LinkRole::Image, &lightbox, None, span, dest_span(&lightbox, true));
-        }
-        Some((link, get("alt-text").unwrap_or_default()))
+        let lightbox = get("lightbox").map(|lightbox| {
+            self.push_link(LinkRole::Image, &lightbox, None, span, dest_span(&lightbox, true))
+        });
+        Some(ColonImage { link, lightbox, alt: get("alt-text").unwrap_or_default() })
     }
 
     fn inline(&mut self, ev: &'e Ev<'a>) -> Option<Inline> {
@@ -1500,6 +1539,15 @@ mod tests {
             ]
         );
         assert_eq!(article.sections[1].id.as_deref(), Some("x"), "the heading's own id stays first");
+    }
+
+    #[test]
+    fn a_section_goes_by_an_id_of_its_own_when_its_anchor_is_repeated() {
+        // Localisation copied one anchor under two headings: links reach the first.
+        let text = "# Notes\n\n## <a name=\"fixes\"></a>Fixes\n\nA.\n\n## <a name=\"fixes\"></a>Fixes\n\nB.\n\n## <a name=\"only\"></a>Other\n";
+        let (article, _, _) = crate::parse::parse_text("a.md", text);
+        let ids: Vec<Option<&str>> = article.sections.iter().map(|s| s.id.as_deref()).collect();
+        assert_eq!(ids, [Some("notes"), Some("fixes"), Some("fixes-1"), Some("only")]);
     }
 
     #[test]

@@ -247,9 +247,21 @@ impl Cx<'_> {
                 out.push('\n');
             }
             Block::ThematicBreak { .. } => out.push_str("<hr>\n"),
-            Block::DocfxImage { link, alt, .. } => {
+            Block::DocfxImage { link, lightbox, alt, .. } => {
                 out.push_str("<figure class=\"kbc-figure\">");
+                // As DocFX does: a click on the image opens its `lightbox` image.
+                // Only to an image that exists (a broken one is reported, and left out here).
+                let larger = lightbox.and_then(|l| match urls::href(self.book, self.id, l, "html") {
+                    Href::Internal(u) | Href::External(u) => Some(u),
+                    Href::AsWritten(_) => None,
+                });
+                if let Some(href) = &larger {
+                    let _ = write!(out, "<a class=\"kbc-lightbox\" href=\"{}\">", escape(href));
+                }
                 self.image(link.0 as usize, alt, out);
+                if larger.is_some() {
+                    out.push_str("</a>");
+                }
                 out.push_str("</figure>\n");
             }
             Block::Container { args, blocks, kind, .. } => {
