@@ -85,12 +85,23 @@ pub struct StreamedFile {
 
 impl StreamedFile {
     pub fn create(out: &Path, rel: &str) -> Result<StreamedFile, RenderError> {
+        StreamedFile::create_as(out, rel, "kbc-tmp")
+    }
+
+    /// Written as `.<name>.<suffix>` beside `out/rel` (and readable too, for a [`Spool`]).
+    fn create_as(out: &Path, rel: &str, suffix: &str) -> Result<StreamedFile, RenderError> {
         let path = out.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
         }
-        let tmp = temporary_name(&path);
-        let file = std::fs::File::create(&tmp).map_err(|e| RenderError::io(&tmp, e))?;
+        let tmp = hidden_beside(&path, suffix);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| RenderError::io(&tmp, e))?;
         Ok(StreamedFile { path, tmp, file: Some(std::io::BufWriter::with_capacity(256 * 1024, file)) })
     }
 
@@ -142,57 +153,29 @@ impl Drop for StreamedFile {
 /// Bytes put aside while a whole-book file is made and read back in order: `llms-full.txt` is
 /// the size of every article's text, and its head says how many parts it splits into, which is
 /// known only at the end. The spool sits beside the file, hidden, and is removed when dropped.
-pub struct Spool {
-    path: PathBuf,
-    file: Option<std::io::BufWriter<std::fs::File>>,
-}
+pub struct Spool(StreamedFile);
 
 impl Spool {
     /// A spool for the file `out/rel`.
     pub fn create(out: &Path, rel: &str) -> Result<Spool, RenderError> {
-        let target = out.join(rel);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| RenderError::io(parent, e))?;
-        }
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let path = target.with_file_name(format!(".{name}.kbc-spool"));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .map_err(|e| RenderError::io(&path, e))?;
-        Ok(Spool { path, file: Some(std::io::BufWriter::with_capacity(256 * 1024, file)) })
+        StreamedFile::create_as(out, rel, "kbc-spool").map(Spool)
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), RenderError> {
-        use std::io::Write;
-        match &mut self.file {
-            Some(f) => f.write_all(bytes).map_err(|e| RenderError::io(&self.path, e)),
-            None => Ok(()),
-        }
+        self.0.write(bytes)
     }
 
-    /// Everything written, from the start.
+    /// Everything written, from the start. (Dropped instead, the spool is removed.)
     pub fn into_reader(mut self) -> Result<SpoolReader, RenderError> {
         use std::io::Seek;
-        let mut reader = SpoolReader { path: self.path.clone(), file: None };
-        if let Some(w) = self.file.take() {
-            let mut file = w.into_inner().map_err(|e| RenderError::io(&self.path, e.into_error()))?;
-            file.rewind().map_err(|e| RenderError::io(&self.path, e))?;
+        let tmp = self.0.tmp.clone();
+        let mut reader = SpoolReader { path: tmp.clone(), file: None };
+        if let Some(w) = self.0.file.take() {
+            let mut file = w.into_inner().map_err(|e| RenderError::io(&tmp, e.into_error()))?;
+            file.rewind().map_err(|e| RenderError::io(&tmp, e))?;
             reader.file = Some(std::io::BufReader::with_capacity(256 * 1024, file));
         }
         Ok(reader)
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        // Not handed to a reader: nothing will read it.
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.path);
-        }
     }
 }
 
@@ -220,8 +203,13 @@ impl Drop for SpoolReader {
 
 /// Where a file is written before it is renamed to `path`: beside it, hidden.
 fn temporary_name(path: &Path) -> PathBuf {
+    hidden_beside(path, "kbc-tmp")
+}
+
+/// `.<name>.<suffix>` in the folder of `path`.
+fn hidden_beside(path: &Path, suffix: &str) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.kbc-tmp"))
+    path.with_file_name(format!(".{name}.{suffix}"))
 }
 
 /// Replaces the file at `path` with `bytes` unless it holds them already (see [`write_file`]).
