@@ -173,7 +173,27 @@ impl<'a> Markdown<'a> {
     }
 
     fn blocks_raw(&self, blocks: &[Block]) -> String {
-        tidy(join_blocks(blocks.iter().map(|b| self.block_raw(b)).collect()))
+        let mut parts = Vec::with_capacity(blocks.len());
+        // Whether the last block written was a list, and whether an ordered one.
+        let mut after_list: Option<bool> = None;
+        for block in blocks {
+            let text = self.block_raw(block);
+            if text.trim().is_empty() {
+                continue;
+            }
+            let list = match block {
+                Block::List(l) => Some(l.start.is_some()),
+                _ => None,
+            };
+            // Two lists of one kind in a row would read back as one: CommonMark's separator keeps
+            // them apart (the source's own `<!-- -->` is a comment, left out like any other).
+            if list.is_some() && list == after_list {
+                parts.push("<!-- -->".to_string());
+            }
+            after_list = list;
+            parts.push(text);
+        }
+        tidy(join_blocks(parts))
     }
 
     fn block_raw(&self, block: &Block) -> String {
@@ -187,7 +207,7 @@ impl<'a> Markdown<'a> {
             }
             Block::BlockQuote { blocks, .. } => quote(&self.blocks_raw(blocks)),
             Block::Code { lang, code, .. } => fenced(lang.as_deref(), code),
-            Block::Html { html, .. } => html.trim_end().to_string(),
+            Block::Html { html, .. } => without_comments(html).trim_end().to_string(),
             Block::ThematicBreak { .. } => "---".to_string(),
             Block::DocfxImage { link, alt, .. } => {
                 format!("![{}]({})", escape(alt, Mode::Line), destination(&self.url(*link)))
@@ -392,9 +412,9 @@ impl<'a> Markdown<'a> {
                 Mode::Cell | Mode::Line | Mode::Heading => out.push(' '),
             },
             Inline::Html { html, .. } => match mode {
-                Mode::Block => out.push_str(html),
-                Mode::Cell => out.push_str(&html.replace('\n', " ").replace('|', "\\|")),
-                Mode::Line => out.push_str(&html.replace('\n', " ")),
+                Mode::Block => out.push_str(&without_comments(html)),
+                Mode::Cell => out.push_str(&without_comments(html).replace('\n', " ").replace('|', "\\|")),
+                Mode::Line => out.push_str(&without_comments(html).replace('\n', " ")),
                 // In a heading, raw HTML is `<a name>` anchors: the HTML page carries those.
                 Mode::Heading => {}
             },
@@ -439,6 +459,28 @@ fn finish(s: String) -> String {
 fn tidy(mut s: String) -> String {
     s.truncate(s.trim_end().len());
     s
+}
+
+/// Raw HTML without its `<!-- comments -->`: notes to the article's authors ("verify with SME"),
+/// which the page does not show either. An unclosed comment runs to the end, as in a browser.
+fn without_comments(html: &str) -> std::borrow::Cow<'_, str> {
+    if !html.contains("<!--") {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        let body = &rest[start + 4..];
+        // `<!-->` and `<!--->` are empty comments.
+        let end = ["", "-"].iter().find(|p| body.starts_with(&format!("{p}>"))).map(|p| p.len() + 1);
+        rest = match end.or_else(|| body.find("-->").map(|e| e + 3)) {
+            Some(end) => &body[end..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 fn join_blocks(parts: Vec<String>) -> String {
@@ -597,6 +639,15 @@ fn escape_line_start(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_are_left_out_of_raw_html() {
+        assert_eq!(without_comments("a <!-- verify with SME --> b"), "a  b");
+        assert_eq!(without_comments("<!--\nnote\n-->\n<b>x</b>"), "\n<b>x</b>");
+        assert_eq!(without_comments("<!-->a<!--->b<!---->c"), "abc");
+        assert_eq!(without_comments("a <!-- never closed"), "a ");
+        assert_eq!(without_comments("no comment"), "no comment");
+    }
 
     #[test]
     fn escaping_keeps_text_as_text() {
