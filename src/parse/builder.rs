@@ -144,6 +144,9 @@ struct Builder<'a, 'e> {
     /// The anchors of the last top-level block when it held nothing but anchors: they name the
     /// heading that comes next, if one does (`<a name="x"></a>` on the line above `## X`).
     anchors_above: Option<std::ops::Range<usize>>,
+    /// Whether a DocFX tab group is open: a `# [Title](#tab/id)` label came, and no `---` or
+    /// other heading after it yet.
+    in_tab_group: bool,
     /// How deep the builder is in nested blocks and inlines.
     depth: usize,
     /// Depths at which a container was flattened (past [`MAX_NESTING`]); its `End` is skipped there.
@@ -180,6 +183,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             slugger: Slugger::new(),
             after_heading: None,
             anchors_above: None,
+            in_tab_group: false,
             depth: 0,
             flattened: Vec::new(),
             split_rest: Vec::new(),
@@ -192,17 +196,22 @@ impl<'a, 'e> Builder<'a, 'e> {
         self.open.last().copied()
     }
 
-    /// Whether the content so far is in a DocFX tab: under a heading that is a link to `#tab/id`.
-    fn in_tab(&self) -> bool {
-        let is_tab = |inline: &Inline| match inline {
-            Inline::Link { link, .. } => self.links.get(link.0 as usize).is_some_and(
-                |l| matches!(&l.target, LinkTarget::Fragment { fragment } if fragment.starts_with("tab/")),
-            ),
+    /// Whether the events from `at` are a DocFX tab label: a heading that is a link to `#tab/id`
+    /// (`# [Bicep](#tab/bicep)`). It names a tab of the section it is in, not a section: DocFX
+    /// shows it as a tab, whatever its level, and gives it no anchor.
+    fn tab_label_at(&self, at: usize) -> bool {
+        let mut events = self.evs[at.min(self.evs.len())..].iter().map(|e| &e.kind);
+        if !matches!(events.next(), Some(EvKind::Md(Event::Start(Tag::Heading { .. })))) {
+            return false;
+        }
+        // Anchors may come first: `# <a name="step-1"></a>[Step 1](#tab/step-1)`.
+        let mut inner = events.skip_while(|e| match e {
+            EvKind::Md(Event::InlineHtml(_)) => true,
+            EvKind::Md(Event::Text(t)) => t.trim().is_empty(),
             _ => false,
-        };
-        self.open
-            .iter()
-            .any(|&id| self.sections.get(id.0 as usize).is_some_and(|s| s.heading.iter().any(is_tab)))
+        });
+        matches!(inner.next(), Some(EvKind::Md(Event::Start(Tag::Link { dest_url, .. })))
+            if dest_url.starts_with("#tab/"))
     }
 
     fn peek(&self) -> Option<&'e Ev<'a>> {
@@ -218,7 +227,10 @@ impl<'a, 'e> Builder<'a, 'e> {
     fn run(&mut self) {
         while let Some(ev) = self.peek() {
             self.push_split_rest();
-            if let EvKind::Md(Event::Start(Tag::Heading { .. })) = &ev.kind {
+            if let EvKind::Md(Event::Start(Tag::Heading { .. })) = &ev.kind
+                && !self.tab_label_at(self.pos)
+            {
+                self.in_tab_group = false;
                 self.heading();
                 continue;
             }
@@ -401,9 +413,11 @@ impl<'a, 'e> Builder<'a, 'e> {
                 }
                 Some(self.block_tag(tag, span))
             }
-            // DocFX ends a tab group (`## [Title](#tab/id)` headings) with a `---` line, which
-            // it does not show.
-            Event::Rule if self.depth == 0 && self.in_tab() => None,
+            // DocFX ends a tab group with a `---` line, which it does not show.
+            Event::Rule if self.in_tab_group => {
+                self.in_tab_group = false;
+                None
+            }
             Event::Rule => Some(Block::ThematicBreak { span }),
             Event::Html(h) => {
                 // An HTML event outside an HTML block does not happen; treat it as one.
@@ -428,12 +442,15 @@ impl<'a, 'e> Builder<'a, 'e> {
                 self.paragraph(inlines, span)
             }
             Tag::Heading { .. } => {
-                // A heading inside a container (block quote, list item): anchored, but no section.
+                // A heading inside a container (block quote, list item), or a tab label: a bold
+                // line, no section. A heading is anchored; a tab label opens a tab group.
+                let tab = self.tab_label_at(self.pos.saturating_sub(1));
                 let inlines = self.inlines_until_end();
-                let slug = self.slugger.slug(&plain_text(&inlines));
+                let slug = if tab { String::new() } else { self.slugger.slug(&plain_text(&inlines)) };
                 if !slug.is_empty() {
                     self.add_anchor(slug, AnchorKind::Slug, span);
                 }
+                self.in_tab_group |= tab;
                 Block::Paragraph { inlines: vec![Inline::Strong { children: inlines, span }], span }
             }
             Tag::BlockQuote(kind) => {
@@ -1539,6 +1556,32 @@ mod tests {
             ]
         );
         assert_eq!(article.sections[1].id.as_deref(), Some("x"), "the heading's own id stays first");
+    }
+
+    #[test]
+    fn tab_labels_name_tabs_of_their_section_and_a_rule_ends_the_group() {
+        let text = "# A\n\n## Steps\n\n# <a name=\"p\"></a>[Portal](#tab/portal)\n\nIn the portal.\n\n# [CLI](#tab/cli)\n\nIn the CLI.\n\n---\n\nAfter.\n\n---\n\n## Next\n\n1. Step.\n\n   ### [Portal](#tab/portal)\n\n   There.\n\n   ---\n";
+        let (article, _, _) = crate::parse::parse_text("a.md", text);
+        let titles: Vec<&str> = article.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["A", "Steps", "Next"]);
+        let steps: Vec<&str> = article.sections[1]
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Paragraph { inlines, .. } if matches!(inlines.as_slice(), [Inline::Strong { .. }]) => {
+                    "label"
+                }
+                Block::Paragraph { .. } => "text",
+                Block::ThematicBreak { .. } => "rule",
+                _ => "other",
+            })
+            .collect();
+        // The rule that ends the group is not content; a later one is.
+        assert_eq!(steps, ["label", "text", "label", "text", "text", "rule"]);
+        let anchors: Vec<&str> = article.anchors.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(anchors, ["a", "steps", "p", "next"], "tab labels are not anchors; anchors in them are");
+        let Block::List(list) = &article.sections[2].blocks[0] else { panic!("a list") };
+        assert!(!list.items[0].blocks.iter().any(|b| matches!(b, Block::ThematicBreak { .. })));
     }
 
     #[test]

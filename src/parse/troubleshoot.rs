@@ -67,6 +67,9 @@ const HEADERS: &[(&str, Role)] = &[
     ("解决步骤", Role::Resolution),
     ("建议的操作", Role::Resolution),
     ("fix", Role::Resolution),
+    ("mitigation", Role::Resolution),
+    ("mitigations", Role::Resolution),
+    ("缓解措施", Role::Resolution),
     ("how to fix", Role::Resolution),
     ("what to do", Role::Resolution),
 ];
@@ -211,6 +214,7 @@ mod tests {
         assert_eq!(role_of("Input / Output"), None);
         assert_eq!(role_of("Replication error code"), Some(Role::ErrorMessage));
         assert_eq!(role_of("Event ID"), Some(Role::ErrorMessage));
+        assert_eq!(role_of("Mitigation"), Some(Role::Resolution));
         assert_eq!(role_of("Terror code"), None);
         assert_eq!(role_of("Related Knowledge Base article"), None);
     }

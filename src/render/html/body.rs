@@ -469,8 +469,8 @@ impl Cx<'_> {
             self.unresolved += 1;
             return (None, "kbc-unresolved");
         }
-        // A DocFX tab heading (`## [Title](#tab/id)`): the site shows each tab as its section, so
-        // the title is text, not a link to nowhere.
+        // A DocFX tab label (`# [Title](#tab/id)`): the site shows each tab's content in its
+        // section, under the label, so the title is text, not a link to nowhere.
         if matches!(&link.target, LinkTarget::Fragment { fragment } if fragment.starts_with("tab/")) {
             return (None, "kbc-tab");
         }
