@@ -413,9 +413,15 @@ fn docfx_tabs_and_images_inside_text_render_as_the_reader_sees_them_on_docs() {
             "# A\n\nSee [B](~/b.md#later).\n\n---\n\n## [Portal](#tab/portal)\n\nIn the portal.\n\n## [PowerShell](#tab/ps)\n\nIn PowerShell.\n\n---\n\n\
              |State|Meaning|\n|-|-|\n|:::image type=\"icon\" source=\"img/ok.png\" alt-text=\"OK\":::|Protected|\n\n\
              1. Select **Save**.\n   :::image type=\"content\" source=\"img/ok.png\" alt-text=\"Saved\":::\n\n\
-             :::image type=\"content\" source=\"img/ok.png\" alt-text=\"Big\" lightbox=\"img/big.png\":::\n",
+             :::image type=\"content\" source=\"img/ok.png\" alt-text=\"Big\" lightbox=\"img/big.png\":::\n\n\
+             > [!div class=\"nextstepaction\"]\n> [Next](b.md)\n",
         ),
         ("b.md", "# B\n\n## Later\n\ntext\n"),
+        (
+            "toc.yml",
+            "- name: A\n  href: a.md\n- name: B\n  href: b.md\n- name: Overview\n  href: landing.yml\n",
+        ),
+        ("landing.yml", "### YamlMime:Landing\ntitle: Overview\n"),
         ("img/ok.png", "png"),
         ("img/big.png", "png"),
     ]);
@@ -432,6 +438,11 @@ fn docfx_tabs_and_images_inside_text_render_as_the_reader_sees_them_on_docs() {
     // A click on the image opens its `lightbox` image, as on Microsoft Docs.
     let lightbox = "<a class=\"kbc-lightbox\" href=\"img/big.png\"><img src=\"img/ok.png\" alt=\"Big\"";
     assert!(body.contains(lightbox), "{body}");
+    // DocFX's `[!div]` classes stay for the theme to style.
+    assert!(body.contains("<div class=\"kbc-div nextstepaction\">"), "{body}");
+    // A page of the navigation that kbc does not render (a DocFX landing page) is copied, so the
+    // sidebar does not link to nothing.
+    assert!(out.path().join("landing.yml").is_file());
     let crawl = site::crawl(out.path());
     assert!(crawl.failures.is_empty(), "{:#?}", crawl.failures);
 }

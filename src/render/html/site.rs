@@ -380,10 +380,26 @@ pub fn translations(book: &Book) -> Vec<Vec<ArticleId>> {
     out
 }
 
-/// Files that articles link to or show and that are not articles (images, downloads, linked
-/// Markdown fragments): copied into the site at the same relative path.
+/// Files that articles or the navigation link to or show and that are not articles (images,
+/// downloads, linked Markdown fragments, a DocFX landing page's YAML): copied into the site at the
+/// same relative path, so no link of the site is to nothing. Nested navigation files are not.
 pub fn assets(book: &Book) -> Vec<String> {
     let mut out = std::collections::BTreeSet::new();
+    let navigation: HashSet<&str> = book
+        .content
+        .files
+        .iter()
+        .filter(|(_, role)| *role == crate::load::Role::Navigation)
+        .map(|&(f, _)| book.content.sources.get(f).rel_path.as_str())
+        .collect();
+    for resolved in book.resolution.nav_links.iter().flatten() {
+        if let Resolved::File { path } = resolved
+            && !navigation.contains(path.as_str())
+            && !book.content.dirs.contains(path)
+        {
+            out.insert(path.as_str());
+        }
+    }
     for resolved in &book.resolution.links {
         for r in resolved {
             if let Resolved::File { path } = r
