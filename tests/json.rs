@@ -893,3 +893,27 @@ fn real_known_issues_table_gives_entries() {
         .collect();
     insta::assert_yaml_snapshot!(entries);
 }
+
+/// DocFX tab labels (`# [Bicep](#tab/bicep)` ... `---`) from a real Azure article
+/// (`tests/fixtures/real`) name tabs inside the section they are in: the article's sections, as a
+/// chatbot sees them, are its real headings, and what follows a tab group is back in its section.
+#[test]
+fn real_tab_groups_stay_in_their_section() {
+    let p = Published::new(&common::repo_root().join("tests/fixtures/real"));
+    let article = p.json("api/v1/articles/en-US/azure-resource-manager/troubleshooting/error-not-found.json");
+    let paths: Vec<String> = article["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["heading_path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(" > ")
+        })
+        .collect();
+    insta::assert_yaml_snapshot!(paths);
+}
