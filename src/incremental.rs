@@ -4,8 +4,8 @@
 //! Every article gets a key: a SHA-256 of everything its outputs depend on. Rendering stays a pure
 //! function of the model, so the key is computed from the model, not from a list of files:
 //!
-//! - kbc's version, the resolved configuration, the theme (every file of a user theme, and the
-//!   built-in one), and the shape of the whole book (every article's path, locale, title and
+//! - kbc's version and a hash of its source (`build.rs`), the resolved configuration, the theme
+//!   (every file of a user theme, and the built-in one), and the shape of the whole book (every article's path, locale, title and
 //!   `ms.assetid`, every navigation file's text): a change to any of these re-renders everything;
 //! - the article's own model (with its includes expanded) and how each of its links resolved;
 //! - the sections and anchors of every article it links to, its place in the navigation and its
@@ -348,10 +348,13 @@ pub(crate) fn facts(a: &Article) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The hash of kbc's version, the configuration and the theme.
+/// The hash of kbc's version and source, the configuration and the theme.
 pub fn settings_key(book: &Book) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update([0]);
+    // Every commit of kbc renders as it does, whatever the version says (see `build.rs`).
+    h.update(env!("KBC_SOURCE_HASH").as_bytes());
     h.update([0]);
     // Everything but `[check]`: rules and `--external` change diagnostics, never outputs (what
     // resolution decides is in each article's key).

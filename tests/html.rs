@@ -446,3 +446,21 @@ fn docfx_tabs_and_images_inside_text_render_as_the_reader_sees_them_on_docs() {
     let crawl = site::crawl(out.path());
     assert!(crawl.failures.is_empty(), "{:#?}", crawl.failures);
 }
+
+/// A broken link is kept as the author wrote it, but from the page: one written in an included
+/// file, or from the docset root (`~/`), is made relative to the page that shows it.
+#[test]
+fn broken_links_from_includes_lead_where_their_author_meant() {
+    let dir = common::fixture(&[
+        ("a.md", "# A\n\n[!INCLUDE [i](includes/i.md)]\n\n[root](~/gone.md#x) and [here](gone.md)\n"),
+        ("includes/i.md", "[from the include](../gone.md)\n"),
+    ]);
+    let (_out, body) = article_of_a(dir.path());
+    for link in [
+        "<a href=\"gone.md\" class=\"kbc-unresolved\">from the include</a>",
+        "<a href=\"gone.md#x\" class=\"kbc-unresolved\">root</a>",
+        "<a href=\"gone.md\" class=\"kbc-unresolved\">here</a>",
+    ] {
+        assert!(body.contains(link), "{link}: {body}");
+    }
+}

@@ -5,7 +5,7 @@
 //! URLs between pages are relative, so a site works under any sub-path and from `file://`.
 
 use crate::Book;
-use crate::model::{Article, ArticleId, LinkId, SectionRef, TroubleshootingEntry};
+use crate::model::{Article, ArticleId, Link, LinkId, LinkTarget, SectionRef, TroubleshootingEntry};
 use crate::resolve::Resolved;
 
 /// The output path of an article's page, relative to the site root, with the given extension:
@@ -95,8 +95,28 @@ pub fn href(book: &Book, from: ArticleId, link: LinkId, ext: &str) -> Href {
         Some(Resolved::File { path }) => Href::Internal(encode(&relative(&here, path))),
         Some(Resolved::External { url }) => Href::External(url.clone()),
         Some(Resolved::Mailto { address }) => Href::External(format!("mailto:{address}")),
-        _ => Href::AsWritten(l.dest.clone()),
+        _ => Href::AsWritten(rebased(book, article, l, &here).unwrap_or_else(|| l.dest.clone())),
     }
+}
+
+/// A broken relative link from an included file or to `~/path`, made relative to the page `here`:
+/// as written, it would lead from the page to somewhere else than the author meant. `None` for
+/// any other link, which stays as written.
+fn rebased(book: &Book, article: &Article, link: &Link, here: &str) -> Option<String> {
+    let (LinkTarget::Article { path, fragment } | LinkTarget::Asset { path, fragment }) = &link.target else {
+        return None;
+    };
+    if link.base == article.file && !path.starts_with("~/") {
+        return None;
+    }
+    let base = &book.content.sources.get(link.base).rel_path;
+    let joined = crate::load::join_link(&book.content.paths, base, path)?;
+    let mut url = encode(&relative(here, &joined));
+    if let Some(f) = fragment {
+        url.push('#');
+        url.push_str(&encode(f));
+    }
+    Some(url)
 }
 
 /// A page or file of this site that a link leads to: its site path and fragment, both unencoded.
