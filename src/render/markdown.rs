@@ -30,7 +30,7 @@ use crate::Book;
 use crate::model::{
     Alignment, Article, ArticleId, Block, Inline, LinkId, List, ListItem, SectionId, Step, Table, TableRow,
 };
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use unicode_normalization::UnicodeNormalization;
 
 /// How internal links are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -450,10 +450,7 @@ impl<'a> Markdown<'a> {
 /// What every public method returns: NFC, no trailing white space.
 fn finish(s: String) -> String {
     let s = tidy(s);
-    match is_nfc_quick(s.chars()) {
-        IsNormalized::Yes => s,
-        _ => s.nfc().collect(),
-    }
+    if super::json::text::is_nfc(&s) { s } else { s.nfc().collect() }
 }
 
 fn tidy(mut s: String) -> String {

@@ -30,7 +30,7 @@
 mod article;
 mod chunks;
 mod llms;
-mod text;
+pub(crate) mod text;
 pub mod types;
 
 pub use chunks::Bounds;

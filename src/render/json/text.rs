@@ -3,7 +3,7 @@
 use bpe_openai::Tokenizer;
 use caseless::Caseless;
 use sha2::{Digest, Sha256};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// The tokenizer's name as written in the output.
 pub const TOKENIZER: &str = "o200k_base";
@@ -120,7 +120,21 @@ fn segments(text: &str) -> impl Iterator<Item = &str> {
 
 /// NFC, the form every string of the output is in.
 pub fn nfc(s: &str) -> String {
-    if s.is_ascii() { s.to_string() } else { s.nfc().collect() }
+    if is_nfc(s) { s.to_string() } else { s.nfc().collect() }
+}
+
+/// Whether `s` is in NFC already, found without normalizing it: most text is (ASCII, Latin,
+/// Chinese), and normalizing costs far more than looking.
+pub fn is_nfc(s: &str) -> bool {
+    s.chars().all(stable) || unicode_normalization::is_nfc_quick(s.chars()) == IsNormalized::Yes
+}
+
+/// Characters that are NFC in any context: not combining, not composing with what precedes them,
+/// no decomposition. Below U+0300 (before the combining diacritics), CJK punctuation up to U+3029
+/// (U+302A..U+302F combine), the CJK ideographs of extension A and the main block, full-width
+/// ASCII. (Not the compatibility ideographs at U+F900, which decompose.)
+fn stable(c: char) -> bool {
+    matches!(c as u32, 0..0x300 | 0x3000..=0x3029 | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xFF01..=0xFF5E)
 }
 
 /// SHA-256 as 64 lowercase hex digits.
@@ -184,6 +198,32 @@ fn fold_punctuation(c: char) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nfc_is_found_without_normalizing_and_matches_normalizing() {
+        for s in [
+            "plain",
+            "登录错误",
+            "e\u{301}",
+            "\u{e9}",
+            "\u{2000}",
+            "\u{f900}",
+            "\u{1100}\u{1161}",
+            "か\u{3099}",
+            "〇\u{302a}",
+        ] {
+            let normalized: String = s.nfc().collect();
+            assert_eq!(nfc(s), normalized, "{s:?}");
+            assert_eq!(is_nfc(s), s == normalized, "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nfc_agrees_with_full_normalization(s in "\\PC*") {
+            proptest::prop_assert_eq!(nfc(&s), s.nfc().collect::<String>());
+        }
+    }
 
     #[test]
     fn match_keys_fold_width_case_space_and_punctuation() {
