@@ -5,8 +5,9 @@
 //! function of the model, so the key is computed from the model, not from a list of files:
 //!
 //! - kbc's version and a hash of its source (`build.rs`), the resolved configuration, the theme
-//!   (every file of a user theme, and the built-in one), and the shape of the whole book (every article's path, locale, title and
-//!   `ms.assetid`, every navigation file's text): a change to any of these re-renders everything;
+//!   (every file of a user theme, and the built-in one), and the shape of the whole book (every
+//!   article's path, locale, title and `ms.assetid`, every navigation file's text): a change to
+//!   any of these re-renders everything;
 //! - the article's own model (with its includes expanded) and how each of its links resolved;
 //! - the sections and anchors of every article it links to, its place in the navigation and its
 //!   translations.
@@ -297,8 +298,9 @@ fn encode_files(w: &mut dyn Write, dir: &Path, names: &[String]) -> std::io::Res
 /// many, or `None` when it is missing, cut short or names a file outside `dir` (a file already
 /// copied stays: the result is made again over it).
 fn copy_files(path: &Path, out: &Path, dir: &str) -> Option<usize> {
-    let mut from = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path).ok()?);
-    let mut left = std::fs::metadata(path).ok()?.len();
+    let file = std::fs::File::open(path).ok()?;
+    let mut left = file.metadata().ok()?.len();
+    let mut from = std::io::BufReader::with_capacity(256 * 1024, file);
     let mut n = 0;
     while left > 0 {
         let name_len = read_len(&mut from, &mut left)?;

@@ -470,8 +470,14 @@ fn without_comments(html: &str) -> std::borrow::Cow<'_, str> {
         out.push_str(&rest[..start]);
         let body = &rest[start + 4..];
         // `<!-->` and `<!--->` are empty comments.
-        let end = ["", "-"].iter().find(|p| body.starts_with(&format!("{p}>"))).map(|p| p.len() + 1);
-        rest = match end.or_else(|| body.find("-->").map(|e| e + 3)) {
+        let end = if body.starts_with('>') {
+            Some(1)
+        } else if body.starts_with("->") {
+            Some(2)
+        } else {
+            body.find("-->").map(|e| e + 3)
+        };
+        rest = match end {
             Some(end) => &body[end..],
             None => "",
         };

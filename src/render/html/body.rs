@@ -285,7 +285,7 @@ impl Cx<'_> {
                 out.push_str("<div class=\"kbc-div");
                 for class in div_classes(args) {
                     out.push(' ');
-                    out.push_str(class);
+                    out.push_str(&class);
                 }
                 out.push_str("\">\n");
                 self.blocks(blocks, out);
@@ -587,15 +587,15 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x303F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
 }
 
-/// The classes of a `[!div class="a b"]`, those made of letters, digits, `-` and `_` only (anything
-/// else would need escaping in an attribute, and no theme could mean it).
-fn div_classes(args: &str) -> impl Iterator<Item = &str> {
-    let value = args
-        .split_once("class=")
-        .map(|(_, v)| v.trim_start_matches(['"', '\'']))
-        .and_then(|v| v.split(['"', '\'']).next())
-        .unwrap_or("");
+/// The classes of a `[!div class="a b"]` (its attributes read as a tag's), those made of letters,
+/// digits, `-` and `_` only (anything else would need escaping in an attribute, and no theme could
+/// mean it).
+fn div_classes(args: &str) -> Vec<String> {
+    let tags = crate::parse::html::tags(&format!("<div {args}>"));
+    let value = tags.first().and_then(|t| t.attr("class")).and_then(|a| a.value.as_deref()).unwrap_or("");
     value
         .split_whitespace()
         .filter(|c| c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .map(str::to_string)
+        .collect()
 }

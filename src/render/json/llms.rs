@@ -42,11 +42,6 @@ pub(super) fn sets(cx: &Ctx<'_>) -> Vec<Set> {
     out
 }
 
-/// Writes the `llms` files of one folder into `out`; returns their site paths.
-pub(super) fn write(cx: &Ctx<'_>, set: &Set, out: &Path) -> Result<Vec<String>, RenderError> {
-    self::set(cx, &set.dir, set.locale.as_deref(), &set.locales, out)
-}
-
 /// A group of articles under an H2.
 struct Group {
     title: String,
@@ -88,16 +83,11 @@ fn heading(cx: &Ctx<'_>, locale: Option<&str>) -> String {
     out
 }
 
-/// `llms.txt`, `llms-full.txt` and any parts, in folder `dir` (`""` or `"zh-cn/"`). The full
-/// text is the size of every article's: it is spooled as rendered, a batch of articles at a time,
-/// and copied into its files once their number is known, so it is never held.
-fn set(
-    cx: &Ctx<'_>,
-    dir: &str,
-    locale: Option<&str>,
-    locales: &[String],
-    out: &Path,
-) -> Result<Vec<String>, RenderError> {
+/// Writes one folder's `llms.txt`, `llms-full.txt` and any parts into `out`; returns their site
+/// paths. The full text is the size of every article's: it is spooled as rendered, a batch of
+/// articles at a time, and copied into its files once their number is known, so it is never held.
+pub(super) fn write(cx: &Ctx<'_>, set: &Set, out: &Path) -> Result<Vec<String>, RenderError> {
+    let (dir, locale, locales) = (set.dir.as_str(), set.locale.as_deref(), set.locales.as_slice());
     let index = format!("{dir}llms.txt");
     let full = format!("{dir}llms-full.txt");
     let groups = groups(cx, locale, locales);
