@@ -5,13 +5,14 @@ use crate::check;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Severity};
 use crate::load::{self, Content, LoadError, Role};
-use crate::model::Article;
+use crate::model::{Article, ArticleId};
 use crate::nav::{self, Nav};
 use crate::parse::{self, ParseInput};
 use crate::resolve::{self, Resolution};
 use crate::source::FileId;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Asked during long work whether to give it up (see [`Book::load_until`]).
@@ -21,8 +22,14 @@ pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
 pub struct Book {
     pub config: Config,
     pub content: Content,
-    /// Articles in content-path order; [`crate::model::ArticleId`] indexes this.
+    /// Articles in content-path order; [`crate::model::ArticleId`] indexes this. In a
+    /// low-memory build these are outlines ([`Article::outline`]): renderers take an article's
+    /// content from [`Book::article`].
     pub articles: Vec<Article>,
+    /// Whether [`Book::articles`] holds outlines.
+    lean: bool,
+    /// Whether [`Book::diagnose`] has run.
+    diagnosed: bool,
     pub navs: Vec<Nav>,
     pub resolution: Resolution,
     /// Every diagnostic, sorted, with the configured severities applied.
@@ -87,8 +94,10 @@ impl Book {
         };
         let mut layout = content.diagnostics.clone();
 
+        // A watch loop keeps whole articles for its next load: it never holds outlines.
+        let lean = retain == Retain::No && config.build.low_memory.applies(content.article_bytes());
         let Some((mut articles, mut per_article, navs, nav_diags)) =
-            parse_all(&config, &content, cache, retain, stop)
+            parse_all(&config, &content, cache, retain, lean, stop)
         else {
             return Ok(None);
         };
@@ -106,23 +115,72 @@ impl Book {
             .zip(&articles)
             .for_each(|(diags, article)| diags.extend(check::check_article(article, &content, hosts)));
         let findings = Findings { layout, articles: per_article };
-        let mut book =
-            Book { config, content, articles, navs, resolution, diagnostics: Vec::new(), findings };
+        let mut book = Book {
+            config,
+            content,
+            articles,
+            lean,
+            diagnosed: false,
+            navs,
+            resolution,
+            diagnostics: Vec::new(),
+            findings,
+        };
         book.diagnose();
         Ok(Some(book))
     }
 
     /// Runs the book-wide checks and puts every finding, with `[check]` applied, in
-    /// [`Book::diagnostics`].
+    /// [`Book::diagnostics`]. A low-memory book moves its per-article findings there instead of
+    /// copying them (it is never edited, and they are tens of MB in a large book): it is diagnosed
+    /// once, by its load, and later calls leave the list as it is.
     pub fn diagnose(&mut self) {
-        let f = &self.findings;
-        // Tens of thousands in a large book: cloned in parallel (a watch loop does this per edit).
-        let parts = [&f.articles, &self.resolution.article_diagnostics];
+        if self.lean && self.diagnosed {
+            return;
+        }
+        self.diagnosed = true;
         let mut all: Vec<Diagnostic> =
-            f.layout.iter().chain(&self.resolution.nav_diagnostics).cloned().collect();
-        all.par_extend(parts.par_iter().flat_map(|p| p.par_iter()).flat_map_iter(|d| d.iter().cloned()));
+            self.findings.layout.iter().chain(&self.resolution.nav_diagnostics).cloned().collect();
+        if self.lean {
+            let parts = [
+                std::mem::take(&mut self.findings.articles),
+                std::mem::take(&mut self.resolution.article_diagnostics),
+            ];
+            all.extend(parts.into_iter().flatten().flatten());
+        } else {
+            // Tens of thousands in a large book: cloned in parallel (a watch loop does this per edit).
+            let parts = [&self.findings.articles, &self.resolution.article_diagnostics];
+            all.par_extend(parts.par_iter().flat_map(|p| p.par_iter()).flat_map_iter(|d| d.iter().cloned()));
+        }
         all.extend(check::check_book(&self.articles, &self.navs, &self.resolution));
         self.diagnostics = check::finalize(all, &self.config.check);
+    }
+
+    /// Article `id` with its content: the one held, or in a low-memory build the article parsed
+    /// again (the same text, includes and layout give the same model) with its procedures filled
+    /// in as `resolve` filled them.
+    pub fn article(&self, id: ArticleId) -> Cow<'_, Article> {
+        let held = &self.articles[id.0 as usize];
+        if !self.lean {
+            return Cow::Borrowed(held);
+        }
+        let includes = self.content.include_context();
+        let default_locale = self.content.default_locale(self.config.book.language.as_deref(), held.file);
+        let input = ParseInput {
+            sources: &self.content.sources,
+            includes: &includes,
+            default_locale: &default_locale,
+        };
+        let (mut article, _) = parse::parse_article(&input, held.file);
+        if let Some(links) = self.resolution.links.get(id.0 as usize) {
+            resolve::fill_procedures(&mut article, links);
+        }
+        Cow::Owned(article)
+    }
+
+    /// Whether [`Book::articles`] holds outlines (`[build] low-memory`).
+    pub fn is_lean(&self) -> bool {
+        self.lean
     }
 
     pub fn count(&self, severity: Severity) -> usize {
@@ -201,6 +259,7 @@ fn parse_all(
     content: &Content,
     cache: &mut ParseCache,
     retain: Retain,
+    lean: bool,
     stop: Stop<'_>,
 ) -> Option<ParseOutput> {
     let includes = content.include_context();
@@ -233,7 +292,7 @@ fn parse_all(
             // A clone allocates every list and string at its length: the model is held for the
             // whole build, and lists and strings grown by pushes while parsing have up to twice
             // the room they need (a third of a large book's model was such room).
-            let article = parsed.clone();
+            let article = if lean { parsed.outline() } else { parsed.clone() };
             drop(parsed);
             // Keyed by what this parse included, for the next load.
             let key = article_key(content, file, Some(&article));

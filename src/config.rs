@@ -22,6 +22,7 @@
 //!
 //! [build]
 //! build-dir = "book"                   # relative to the folder of book.toml
+//! low-memory = "auto"                  # or true, false: hold outlines, parse again to render
 //!
 //! [output.html]
 //! enable = true
@@ -103,6 +104,33 @@ pub struct BookConfig {
 pub struct BuildConfig {
     /// Where output goes, absolute.
     pub build_dir: PathBuf,
+    /// Whether a build holds only each article's outline and parses it again to render it.
+    pub low_memory: LowMemory,
+}
+
+/// `[build] low-memory`: `true`, `false` or `"auto"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LowMemory {
+    /// On when the articles' Markdown is larger than [`LowMemory::AUTO_BYTES`].
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+impl LowMemory {
+    /// Where `auto` turns on: about 15,000 articles of the size of the dev corpus's. Below it the
+    /// model of every article fits in a few hundred MB and parsing again would only cost time.
+    pub const AUTO_BYTES: u64 = 256 << 20;
+
+    /// Whether a book whose articles' Markdown is `bytes` long is built with outlines only.
+    pub fn applies(self, bytes: u64) -> bool {
+        match self {
+            LowMemory::Auto => bytes > LowMemory::AUTO_BYTES,
+            LowMemory::On => true,
+            LowMemory::Off => false,
+        }
+    }
 }
 
 /// `[output.*]`.
@@ -355,6 +383,14 @@ struct RawBook {
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 struct RawBuild {
     build_dir: Option<String>,
+    low_memory: Option<Spanned<RawLowMemory>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawLowMemory {
+    Switch(bool),
+    Word(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -460,7 +496,7 @@ impl Config {
             return Err(ConfigError::new(dir, "source folder does not exist or is not a directory"));
         }
         Ok(Config {
-            build: BuildConfig { build_dir: root.join("book") },
+            build: BuildConfig { build_dir: root.join("book"), low_memory: LowMemory::Auto },
             book: BookConfig {
                 title: None,
                 description: None,
@@ -535,7 +571,21 @@ impl Config {
 
         // [build]
         let build_dir = root.join(raw.build.build_dir.as_deref().unwrap_or("book"));
-        let build = BuildConfig { build_dir: absolute(&build_dir).unwrap_or(build_dir) };
+        let low_memory = match raw.build.low_memory {
+            None => LowMemory::Auto,
+            Some(v) => match v.get_ref() {
+                RawLowMemory::Switch(true) => LowMemory::On,
+                RawLowMemory::Switch(false) => LowMemory::Off,
+                RawLowMemory::Word(w) if w == "auto" => LowMemory::Auto,
+                RawLowMemory::Word(_) => {
+                    return Err(err(
+                        v.span(),
+                        "`low-memory` must be `true`, `false` or `\"auto\"`".to_string(),
+                    ));
+                }
+            },
+        };
+        let build = BuildConfig { build_dir: absolute(&build_dir).unwrap_or(build_dir), low_memory };
 
         // [output.html]
         let defaults = HtmlConfig::default();
@@ -935,7 +985,7 @@ cache-max-age-hours = 1
                 authors: vec!["Ann".into(), "Bob".into()],
                 src: root.join("docs"),
             },
-            build: BuildConfig { build_dir: root.join("out") },
+            build: BuildConfig { build_dir: root.join("out"), low_memory: LowMemory::Auto },
             output: OutputConfig {
                 html: HtmlConfig {
                     enable: false,
@@ -1102,6 +1152,23 @@ cache-max-age-hours = 1
             let e = parse(dir.path(), &format!("[output.html]\nsearch-shards = {shards}\n")).unwrap_err();
             assert_eq!(e.to_string(), "book.toml:2:17: `search-shards` must be from 1 to 16", "{shards}");
         }
+        let e = parse(dir.path(), "[build]\nlow-memory = \"yes\"\n").unwrap_err();
+        assert_eq!(e.to_string(), "book.toml:2:14: `low-memory` must be `true`, `false` or `\"auto\"`");
+    }
+
+    #[test]
+    fn low_memory_is_a_switch_or_auto() {
+        let dir = root();
+        let low = |text: &str| parse(dir.path(), text).map(|c| c.build.low_memory).ok();
+        assert_eq!(low(""), Some(LowMemory::Auto));
+        assert_eq!(low("[build]\nlow-memory = \"auto\"\n"), Some(LowMemory::Auto));
+        assert_eq!(low("[build]\nlow-memory = true\n"), Some(LowMemory::On));
+        assert_eq!(low("[build]\nlow-memory = false\n"), Some(LowMemory::Off));
+        assert!(
+            LowMemory::Auto.applies(LowMemory::AUTO_BYTES + 1)
+                && !LowMemory::Auto.applies(LowMemory::AUTO_BYTES)
+        );
+        assert!(LowMemory::On.applies(0) && !LowMemory::Off.applies(u64::MAX));
     }
 
     #[test]

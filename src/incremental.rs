@@ -336,6 +336,16 @@ fn feed(h: &mut Sha256, value: &impl Serialize) {
     h.update([0xff]);
 }
 
+/// The text of an article and of every file it includes.
+fn feed_texts(h: &mut Sha256, book: &Book, a: &Article) {
+    let sources = &book.content.sources;
+    let files = std::iter::once(a.file).chain(a.includes.iter().filter_map(|i| i.file));
+    for file in files.filter(|f| (f.0 as usize) < sources.len()) {
+        h.update(sources.get(file).text.as_bytes());
+        h.update([0xff]);
+    }
+}
+
 /// What other articles see of an article: its path, title, locale, sections and anchors (no spans,
 /// so an edit elsewhere in the article does not change it).
 pub(crate) fn facts(a: &Article) -> [u8; 32] {
@@ -415,6 +425,11 @@ pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<Str
             let article = &book.articles[i];
             let links = book.resolution.links.get(i).map_or(&[][..], Vec::as_slice);
             feed(&mut h, &(article, links));
+            // A low-memory build holds outlines: the text the content was parsed from stands for
+            // the content (the layout and kbc itself are in `global` and the settings).
+            if book.is_lean() {
+                feed_texts(&mut h, book, article);
+            }
             let mut others = BTreeSet::new();
             for r in links {
                 if let Resolved::Article { article, .. } = r {

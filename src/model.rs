@@ -688,6 +688,77 @@ impl Article {
         out
     }
 
+    /// The article without its content: no preamble, no section blocks or heading inlines, no
+    /// procedure steps, no troubleshooting cells (their plain text stays). Everything links
+    /// resolve against and the book's shape is kept (sections with their titles and anchors,
+    /// links, includes, metadata, troubleshooting rows and their procedures, alerts), so a book
+    /// can hold outlines and parse each article again to render it (see `Book::article`).
+    pub fn outline(&self) -> Article {
+        Article {
+            id: self.id.clone(),
+            file: self.file,
+            rel_path: self.rel_path.clone(),
+            locale: self.locale.clone(),
+            meta: self.meta.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            preamble: Vec::new(),
+            sections: self
+                .sections
+                .iter()
+                .map(|s| Section {
+                    level: s.level,
+                    heading: Vec::new(),
+                    title: s.title.clone(),
+                    id: s.id.clone(),
+                    anchors: s.anchors.clone(),
+                    blocks: Vec::new(),
+                    parent: s.parent,
+                    children: s.children.clone(),
+                    heading_span: s.heading_span,
+                    span: s.span,
+                })
+                .collect(),
+            roots: self.roots.clone(),
+            anchors: self.anchors.clone(),
+            links: self.links.clone(),
+            includes: self.includes.clone(),
+            troubleshooting: self
+                .troubleshooting
+                .iter()
+                .map(|e| TroubleshootingEntry {
+                    kind: e.kind,
+                    message: e.message.as_ref().map(|_| Vec::new()),
+                    message_text: e.message_text.clone(),
+                    cause: e.cause.as_ref().map(|_| Vec::new()),
+                    cause_text: e.cause_text.clone(),
+                    resolution: e.resolution.as_ref().map(|_| Vec::new()),
+                    resolution_text: e.resolution_text.clone(),
+                    resolution_links: e.resolution_links.clone(),
+                    procedure: e.procedure,
+                    section: e.section,
+                    group: e.group,
+                    table: e.table,
+                    row: e.row,
+                    span: e.span,
+                })
+                .collect(),
+            procedures: self
+                .procedures
+                .iter()
+                .map(|p| Procedure {
+                    section: p.section,
+                    intro: p.intro.clone(),
+                    start: p.start,
+                    steps: Vec::new(),
+                    span: p.span,
+                })
+                .collect(),
+            alerts: self.alerts.clone(),
+            references: self.references.clone(),
+        }
+    }
+
     /// The section that an anchor names, if the anchor exists.
     pub fn section_of_anchor(&self, anchor: &str) -> Option<SectionId> {
         self.anchors.iter().find(|a| a.id == anchor).and_then(|a| a.section)

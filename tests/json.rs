@@ -407,9 +407,10 @@ fn check_chunks(p: &Published) -> (usize, Vec<u32>) {
     // unless it alone is larger than a chunk may be.
     let ids = json::article_ids_of(&p.book);
     let mut whole = 0;
-    for (i, a) in p.book.articles.iter().enumerate() {
-        let md = Markdown::new(&p.book, ArticleId(i as u32), Links::Site);
-        let all = texts_by_article.get(ids[i].as_str()).map_or("", String::as_str);
+    for (i, article_id) in ids.iter().enumerate() {
+        let a = p.book.article(ArticleId(i as u32));
+        let md = Markdown::new(&p.book, ArticleId(i as u32), &a, Links::Site);
+        let all = texts_by_article.get(article_id.as_str()).map_or("", String::as_str);
         let mut pieces = Vec::new();
         collect_atoms(&md, &a.preamble, &mut pieces);
         for s in &a.sections {

@@ -14,6 +14,7 @@ mod hostile;
 mod html;
 mod incremental;
 mod json;
+mod low_memory;
 mod mcp;
 mod oracle;
 mod robustness;

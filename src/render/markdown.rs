@@ -16,10 +16,10 @@
 //! use kbc::render::markdown::{Links, Markdown};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let book = kbc::Book::load(kbc::config::Config::load(std::path::Path::new("."))?)?;
-//! let md = Markdown::new(&book, ArticleId(0), Links::Page);
+//! let article = book.article(ArticleId(0));
+//! let md = Markdown::new(&book, ArticleId(0), &article, Links::Page);
 //! let twin = md.article();
-//! let first_steps: Vec<String> =
-//!     book.articles[0].procedures.iter().map(|p| md.steps(&p.steps, p.start)).collect();
+//! let first_steps: Vec<String> = article.procedures.iter().map(|p| md.steps(&p.steps, p.start)).collect();
 //! # let _ = (twin, first_steps);
 //! # Ok(())
 //! # }
@@ -48,6 +48,8 @@ pub enum Links {
 pub struct Markdown<'a> {
     book: &'a Book,
     from: ArticleId,
+    /// Article `from` with its content ([`Book::article`]).
+    article: &'a Article,
     links: Links,
 }
 
@@ -61,8 +63,19 @@ enum Mode {
 }
 
 impl<'a> Markdown<'a> {
-    pub fn new(book: &'a Book, article: ArticleId, links: Links) -> Markdown<'a> {
-        Markdown { book, from: article, links }
+    /// `article` is article `id` with its content, as [`Book::article`] gives it.
+    pub fn new(book: &'a Book, id: ArticleId, article: &'a Article, links: Links) -> Markdown<'a> {
+        Markdown { book, from: id, article, links }
+    }
+
+    /// The article this renders.
+    pub fn id(&self) -> ArticleId {
+        self.from
+    }
+
+    /// The article this renders, with its content.
+    pub fn model(&self) -> &'a Article {
+        self.article
     }
 
     /// The whole article: an H1 (the title, when the article has no level-1 heading first), the
@@ -135,7 +148,7 @@ impl<'a> Markdown<'a> {
     }
 
     fn article_ref(&self) -> &'a Article {
-        &self.book.articles[self.from.0 as usize]
+        self.article
     }
 
     fn article_raw(&self) -> String {

@@ -19,7 +19,8 @@ struct ArticleDump<'a> {
 
 /// The dump of one article as pretty JSON.
 pub fn article_json(book: &Book, index: usize) -> String {
-    let article = &book.articles[index];
+    let whole = book.article(crate::model::ArticleId(index as u32));
+    let article: &Article = &whole;
     let resolved_links = book.resolution.links.get(index).map_or(&[][..], Vec::as_slice);
     let mut s = serde_json::to_string_pretty(&ArticleDump { article, resolved_links })
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -5,12 +5,13 @@
 use super::model::{Checklist, Item, Part, SectionKind};
 use super::strings::Strings;
 use crate::Book;
-use crate::model::{Block, Inline};
+use crate::model::{Article, Block, Inline};
 use crate::render::markdown::{Links, Markdown};
 use crate::source::Span;
 
-pub fn render(book: &Book, c: &Checklist, s: &Strings) -> String {
-    let md = Markdown::new(book, c.article, Links::Page);
+/// `article` is the checklist's article with its content.
+pub fn render(book: &Book, article: &Article, c: &Checklist, s: &Strings) -> String {
+    let md = Markdown::new(book, c.article, article, Links::Page);
     // Spans only matter for diagnostics; the renderer never reads them.
     let span = EMPTY;
     let text = |t: &str| md.inline_line(&[Inline::Text { text: t.to_string(), span }]);

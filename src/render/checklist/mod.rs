@@ -40,18 +40,25 @@ pub fn applies(book: &Book, article: &Article) -> bool {
 
 /// The checklist of one article (for tests and other outputs).
 pub fn checklist(book: &Book, id: ArticleId) -> Option<model::Checklist> {
-    let article = book.articles.get(id.0 as usize)?;
+    if id.0 as usize >= book.articles.len() {
+        return None;
+    }
+    checklist_of(book, id, &book.article(id))
+}
+
+/// The checklist of article `id`, given with its content.
+fn checklist_of(book: &Book, id: ArticleId, article: &Article) -> Option<model::Checklist> {
     let s = strings::for_lang(&article.locale);
     // The same text the JSON hashes for `content_sha256`, so the printed version matches it.
-    let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
+    let twin = format!("{}\n", Markdown::new(book, id, article, Links::Page).article());
     let digest = sha2::Sha256::digest(twin.as_bytes());
     let version = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    model::build(book, id, s, version)
+    model::build(book, id, article, s, version)
 }
 
 /// The Markdown task list of a checklist.
 pub fn to_markdown(book: &Book, c: &model::Checklist) -> String {
-    markdown::render(book, c, strings::for_lang(&c.lang))
+    markdown::render(book, &book.article(c.article), c, strings::for_lang(&c.lang))
 }
 
 /// What `write` produced.
@@ -133,10 +140,11 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
             }
             let id = ArticleId(i as u32);
             let r: Option<Rendered> = super::memoized(memo, "checklist", id, || {
-                let Some(c) = checklist(book, id) else { return Ok(None) };
+                let whole = book.article(id);
+                let Some(c) = checklist_of(book, id, &whole) else { return Ok(None) };
                 let path = urls::checklist_path(article);
                 Ok(Some(Rendered {
-                    markdown: to_markdown(book, &c),
+                    markdown: markdown::render(book, &whole, &c, strings::for_lang(&c.lang)),
                     html: page(book, &theme, &c, &css, paper, &path)?,
                     title: c.title.clone(),
                     items: c.item_count(),

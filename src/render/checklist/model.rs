@@ -119,9 +119,14 @@ pub fn is_escalation(title: &str) -> bool {
     KEYS.iter().any(|k| t.contains(k))
 }
 
-/// The checklist of article `id` (`None` for an id that is not an article).
-pub fn build(book: &Book, id: ArticleId, strings: &Strings, version: String) -> Option<Checklist> {
-    let article = book.articles.get(id.0 as usize)?;
+/// The checklist of article `id`, given with its content in `article`.
+pub fn build(
+    book: &Book,
+    id: ArticleId,
+    article: &Article,
+    strings: &Strings,
+    version: String,
+) -> Option<Checklist> {
     let mut b = Builder {
         book,
         id,

@@ -59,9 +59,14 @@ struct Cx<'a> {
     raw_links: HashMap<&'a str, Vec<usize>>,
 }
 
-/// Renders the body of article `id`.
-pub fn render(book: &Book, id: ArticleId, sanitizer: &Sanitizer, strings: &Strings) -> Body {
-    let article = &book.articles[id.0 as usize];
+/// Renders the body of article `id`, given with its content in `article`.
+pub fn render(
+    book: &Book,
+    id: ArticleId,
+    article: &Article,
+    sanitizer: &Sanitizer,
+    strings: &Strings,
+) -> Body {
     let mut raw_links: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, l) in article.links.iter().enumerate() {
         if matches!(l.role, LinkRole::HtmlLink | LinkRole::HtmlImage | LinkRole::HtmlFrame) {

@@ -343,10 +343,11 @@ impl SiteCtx<'_> {
 
     fn article_page(&self, id: ArticleId) -> Result<Rendered, RenderError> {
         let book = self.book;
-        let article = &book.articles[id.0 as usize];
+        let whole = book.article(id);
+        let article: &Article = &whole;
         let strings = strings::for_lang(&article.locale);
         let here = urls::page_path(article, "html");
-        let body = body::render(book, id, self.sanitizer, strings);
+        let body = body::render(book, id, article, self.sanitizer, strings);
         let place = &self.nav.places[id.0 as usize];
         let link = |(title, path): &(String, Option<String>)| {
             LinkVars::new(title, path.as_deref().map(|p| url_from(&here, p)))

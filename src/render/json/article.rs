@@ -9,9 +9,9 @@ use crate::resolve::Resolved;
 use std::collections::{BTreeMap, HashSet};
 
 /// The article's JSON document. `twin` is its Markdown twin (for the hash and the stats).
-pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, twin: &str) -> wire::Article {
-    let a = cx.article(id);
-    let md = Markdown::new(cx.book, id, Links::Site);
+/// `a` is article `id` with its content.
+pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, a: &model::Article, twin: &str) -> wire::Article {
+    let md = Markdown::new(cx.book, id, a, Links::Site);
     wire::Article {
         schema: super::schema_url(super::ARTICLE_SCHEMA),
         id: cx.article_id(id).to_string(),
@@ -28,7 +28,7 @@ pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, twin: &str) -> wire::Article 
         content_sha256: sha256_hex(twin),
         translations: cx.translations(id),
         sections: (0..a.sections.len()).map(|i| section(cx, &md, id, SectionId(i as u32))).collect(),
-        troubleshooting: entries(cx, id),
+        troubleshooting: entries(cx, id, a),
         procedures: a.procedures.iter().map(|p| procedure(cx, &md, id, p)).collect(),
         links: links(cx, &md, id),
         stats: wire::Stats {
@@ -40,7 +40,7 @@ pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, twin: &str) -> wire::Article 
 }
 
 fn section(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, sid: SectionId) -> wire::Section {
-    let s = cx.article(id).section(sid);
+    let s = cx.outline(id).section(sid);
     let markdown = md.section(sid);
     wire::Section {
         id: cx.section_id(id, sid).to_string(),
@@ -56,9 +56,8 @@ fn section(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, sid: SectionId) -> wi
 }
 
 /// The article's troubleshooting rows, one entry per message group, in table order.
-pub(super) fn entries(cx: &Ctx<'_>, id: ArticleId) -> Vec<wire::TroubleshootingEntry> {
-    let a = cx.article(id);
-    let md = Markdown::new(cx.book, id, Links::Site);
+pub(super) fn entries(cx: &Ctx<'_>, id: ArticleId, a: &model::Article) -> Vec<wire::TroubleshootingEntry> {
+    let md = Markdown::new(cx.book, id, a, Links::Site);
     let mut groups: BTreeMap<usize, Vec<&model::TroubleshootingEntry>> = BTreeMap::new();
     for e in &a.troubleshooting {
         groups.entry(e.group).or_default().push(e);
@@ -106,7 +105,7 @@ pub(super) fn entries(cx: &Ctx<'_>, id: ArticleId) -> Vec<wire::TroubleshootingE
 }
 
 fn cause(cx: &Ctx<'_>, md: &Markdown<'_>, row: &model::TroubleshootingEntry) -> wire::Cause {
-    let procedure = row.procedure.map(|p| procedure_section(cx, p));
+    let procedure = row.procedure.map(|p| procedure_section(cx, md, p));
     wire::Cause {
         text: row.cause_text.as_deref().map(nfc),
         markdown: row.cause.as_deref().map(|i| md.inlines(i)).filter(|m| !m.is_empty()),
@@ -119,9 +118,16 @@ fn cause(cx: &Ctx<'_>, md: &Markdown<'_>, row: &model::TroubleshootingEntry) -> 
     }
 }
 
-fn procedure_section(cx: &Ctx<'_>, at: SectionRef) -> wire::ProcedureSection {
-    let a = cx.article(at.article);
-    let md = Markdown::new(cx.book, at.article, Links::Site);
+/// The section a resolution leads to, in the article `here` renders or in another.
+fn procedure_section(cx: &Ctx<'_>, here: &Markdown<'_>, at: SectionRef) -> wire::ProcedureSection {
+    let other;
+    let (a, md) = if at.article == here.id() {
+        (here.model(), None)
+    } else {
+        other = cx.book.article(at.article);
+        (&*other, Some(Markdown::new(cx.book, at.article, &other, Links::Site)))
+    };
+    let md = md.as_ref().unwrap_or(here);
     let s = a.section(at.section);
     wire::ProcedureSection {
         article_id: cx.article_id(at.article).to_string(),
@@ -133,7 +139,7 @@ fn procedure_section(cx: &Ctx<'_>, at: SectionRef) -> wire::ProcedureSection {
             .procedures
             .iter()
             .filter(|p| p.section == Some(at.section))
-            .map(|p| procedure(cx, &md, at.article, p))
+            .map(|p| procedure(cx, md, at.article, p))
             .collect(),
     }
 }
@@ -171,13 +177,13 @@ fn alerts(cx: &Ctx<'_>, places: &[(ArticleId, Option<SectionId>)]) -> Vec<wire::
         let mut cur = s;
         while let Some(sid) = cur {
             wanted.insert((a, Some(sid)));
-            cur = cx.article(a).section(sid).parent;
+            cur = cx.outline(a).section(sid).parent;
         }
         wanted.insert((a, None));
     }
     let mut out: Vec<wire::Alert> = Vec::new();
     for a in articles {
-        for alert in &cx.article(a).alerts {
+        for alert in &cx.outline(a).alerts {
             if !wanted.contains(&(a, alert.section)) {
                 continue;
             }
@@ -205,7 +211,7 @@ fn provenance(cx: &Ctx<'_>, row: &model::TroubleshootingEntry) -> wire::Provenan
 }
 
 fn links(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId) -> Vec<wire::Link> {
-    let a = cx.article(id);
+    let a = cx.outline(id);
     let resolved = cx.book.resolution.links.get(id.0 as usize);
     a.links
         .iter()

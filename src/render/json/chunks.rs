@@ -14,7 +14,7 @@ use super::Ctx;
 use super::text::{TOKENIZER, sha256_hex};
 use super::types as wire;
 use crate::config::JsonConfig;
-use crate::model::{ArticleId, Block, List, SectionId};
+use crate::model::{Article, ArticleId, Block, List, SectionId};
 use crate::render::markdown::{Links, Markdown};
 
 /// Token bounds of chunks.
@@ -83,15 +83,15 @@ struct Units {
 }
 
 /// The chunks of one article, in order, with `prev`/`next` filled in.
-pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::Chunk> {
-    let a = cx.article(id);
-    let md = Markdown::new(cx.book, id, Links::Site);
+/// `a` is article `id` with its content.
+pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, a: &Article, bounds: Bounds) -> Vec<wire::Chunk> {
+    let md = Markdown::new(cx.book, id, a, Links::Site);
     let mut u = Units { units: Vec::new(), headers: Vec::new(), lists: 0 };
     // A table or list larger than a chunk should be goes by rows or items, so that chunks can
     // stay within bounds; no unit may pass the cap less a generous context line.
     let unit = bounds.cap.saturating_sub(64).max(bounds.cap / 2).max(1);
     let limits = Limits { whole: bounds.high, unit, piece: bounds.high.min(unit) };
-    u.blocks(cx, &md, id, None, &a.preamble, limits);
+    u.blocks(cx, &md, None, &a.preamble, limits);
     for (i, s) in a.sections.iter().enumerate() {
         let sid = SectionId(i as u32);
         let heading = md.heading(sid);
@@ -106,7 +106,7 @@ pub(super) fn chunks(cx: &Ctx<'_>, id: ArticleId, bounds: Bounds) -> Vec<wire::C
                 keep_with_next: true,
             });
         }
-        u.blocks(cx, &md, id, Some(sid), &s.blocks, limits);
+        u.blocks(cx, &md, Some(sid), &s.blocks, limits);
     }
     let packed = pack(cx, id, &u, bounds);
 
@@ -276,7 +276,6 @@ impl Units {
         &mut self,
         cx: &Ctx<'_>,
         md: &Markdown<'_>,
-        id: ArticleId,
         section: Option<SectionId>,
         blocks: &[Block],
         limits: Limits,
@@ -295,7 +294,7 @@ impl Units {
                     // procedures say which ones).
                     // A table too large to stay with its step is cut like any table.
                     if let Some(Block::Table(t)) = blocks.get(i)
-                        && step_has_table(cx, id, list)
+                        && step_has_table(md.model(), list)
                         && let (Some(last), Some(n)) = (items.last_mut(), counts.last_mut())
                     {
                         let table = md.table(t, &t.rows);
@@ -366,7 +365,7 @@ impl Units {
                 }
                 // Their content is all the Markdown twin shows of them.
                 Block::Container { blocks, .. } | Block::Div { blocks, .. } => {
-                    self.blocks(cx, md, id, section, blocks, limits)
+                    self.blocks(cx, md, section, blocks, limits)
                 }
                 other => {
                     let text = md.block(other);
@@ -412,11 +411,8 @@ impl Units {
 }
 
 /// Whether the model attached the table after `list` to its last step.
-fn step_has_table(cx: &Ctx<'_>, id: ArticleId, list: &List) -> bool {
-    cx.article(id)
-        .procedures
-        .iter()
-        .any(|p| p.span == list.span && p.steps.last().is_some_and(|s| !s.attached.is_empty()))
+fn step_has_table(a: &Article, list: &List) -> bool {
+    a.procedures.iter().any(|p| p.span == list.span && p.steps.last().is_some_and(|s| !s.attached.is_empty()))
 }
 
 /// A table row too large for a chunk, as several rows of at most `budget` tokens: the cells'

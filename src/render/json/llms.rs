@@ -59,7 +59,7 @@ fn groups(cx: &Ctx<'_>, locale: Option<&str>, locales: &[String]) -> Vec<Group> 
     for l in &wanted {
         for (title, members) in &cx.parts.groups {
             let articles: Vec<ArticleId> =
-                members.iter().copied().filter(|&a| cx.article(a).locale == *l).collect();
+                members.iter().copied().filter(|&a| cx.outline(a).locale == *l).collect();
             if articles.is_empty() {
                 continue;
             }
@@ -104,8 +104,9 @@ pub(super) fn write(cx: &Ctx<'_>, set: &Set, out: &Path) -> Result<Vec<String>, 
             let texts: Vec<String> = batch
                 .par_iter()
                 .map(|&a| {
-                    let page = cx.url_from(&full, &urls::page_path(cx.article(a), "html"), None);
-                    let twin = Markdown::new(cx.book, a, links.clone()).article();
+                    let page = cx.url_from(&full, &urls::page_path(cx.outline(a), "html"), None);
+                    let article = cx.book.article(a);
+                    let twin = Markdown::new(cx.book, a, &article, links.clone()).article();
                     format!("<!-- source: {page} -->\n\n{twin}\n")
                 })
                 .collect();
@@ -172,7 +173,7 @@ pub(super) fn write(cx: &Ctx<'_>, set: &Set, out: &Path) -> Result<Vec<String>, 
     for g in &groups {
         text.push_str(&format!("\n## {}\n\n", escape(&g.title)));
         for &a in &g.articles {
-            let url = cx.url_from(&index, &urls::page_path(cx.article(a), "md"), None);
+            let url = cx.url_from(&index, &urls::page_path(cx.outline(a), "md"), None);
             let mut line = format!("- [{}]({url})", escape(&cx.title(a)));
             if let Some(d) = cx.description(a) {
                 line.push_str(": ");

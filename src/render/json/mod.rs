@@ -194,19 +194,20 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
             .par_iter()
             .map(|&id| {
                 let r = super::memoized(memo, "json", id, || {
+                    let a = book.article(id);
                     // Hashed as written, final newline included.
-                    let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
-                    let article = article::article(&cx, id, &twin);
+                    let twin = format!("{}\n", Markdown::new(book, id, &a, Links::Page).article());
+                    let article = article::article(&cx, id, &a, &twin);
                     let file = cx.json_path(id);
                     Ok(Rendered {
                         article: pretty(&article).map_err(json_err(&file))?,
                         entries: jsonl(&article.troubleshooting).map_err(json_err(&file))?,
-                        chunks: jsonl(chunks::chunks(&cx, id, bounds)).map_err(json_err(&file))?,
+                        chunks: jsonl(chunks::chunks(&cx, id, &a, bounds)).map_err(json_err(&file))?,
                         manifest: manifest_article(&article),
                         twin,
                     })
                 })?;
-                write_file(out, &urls::page_path(cx.article(id), "md"), &r.twin)?;
+                write_file(out, &urls::page_path(cx.outline(id), "md"), &r.twin)?;
                 write_file(out, &cx.json_path(id), &r.article)?;
                 Ok(Listed { entries: r.entries, chunks: r.chunks, manifest: r.manifest })
             })
@@ -267,9 +268,10 @@ pub fn api(book: &Book) -> Api {
         .into_par_iter()
         .map(|i| {
             let id = ArticleId(i as u32);
-            let twin = format!("{}\n", Markdown::new(book, id, Links::Page).article());
-            let article = article::article(&cx, id, &twin);
-            (twin, article, chunks::chunks(&cx, id, bounds))
+            let a = book.article(id);
+            let twin = format!("{}\n", Markdown::new(book, id, &a, Links::Page).article());
+            let article = article::article(&cx, id, &a, &twin);
+            (twin, article, chunks::chunks(&cx, id, &a, bounds))
         })
         .collect();
     let manifest = cx.manifest(rendered.iter().map(|(_, a, _)| manifest_article(a)).collect());
@@ -319,7 +321,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn article(&self, id: ArticleId) -> &'a Article {
+    /// Article `id` as the book holds it: in a low-memory build its outline, without content
+    /// (the article being rendered is passed along whole).
+    fn outline(&self, id: ArticleId) -> &'a Article {
         &self.book.articles[id.0 as usize]
     }
 
@@ -329,7 +333,7 @@ impl<'a> Ctx<'a> {
 
     fn section_id(&self, id: ArticleId, section: SectionId) -> &str {
         let Some(ids) = self.section_ids.get(id.0 as usize) else { return "" };
-        ids.get_or_init(|| section_ids(self.article(id))).get(section.0 as usize).map_or("", String::as_str)
+        ids.get_or_init(|| section_ids(self.outline(id))).get(section.0 as usize).map_or("", String::as_str)
     }
 
     fn site_url(&self) -> Option<&'a str> {
@@ -337,12 +341,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn title(&self, id: ArticleId) -> String {
-        text::nfc(self.article(id).title.trim())
+        text::nfc(self.outline(id).title.trim())
     }
 
     /// The front matter description, else the first paragraph, on one line.
     fn description(&self, id: ArticleId) -> Option<String> {
-        let a = self.article(id);
+        let a = self.outline(id);
         let d = a.meta.description.as_deref().or(a.summary.as_deref())?;
         let d = d.split_whitespace().collect::<Vec<_>>().join(" ");
         (!d.is_empty()).then(|| text::nfc(&d))
@@ -353,7 +357,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn urls(&self, id: ArticleId) -> types::ArticleUrls {
-        let a = self.article(id);
+        let a = self.outline(id);
         types::ArticleUrls {
             html: urls::public_url(self.site_url(), &urls::page_path(a, "html"), None),
             md: urls::public_url(self.site_url(), &urls::page_path(a, "md"), None),
@@ -363,7 +367,7 @@ impl<'a> Ctx<'a> {
 
     /// The HTML page of an article, at the section's primary anchor when there is one.
     fn section_url(&self, id: ArticleId, section: Option<SectionId>) -> String {
-        let a = self.article(id);
+        let a = self.outline(id);
         let fragment = section.and_then(|s| a.section(s).id.as_deref());
         urls::public_url(self.site_url(), &urls::page_path(a, "html"), fragment)
     }
@@ -379,7 +383,7 @@ impl<'a> Ctx<'a> {
 
     /// Non-empty heading titles from the outermost section down to `section`.
     fn heading_path(&self, id: ArticleId, section: Option<SectionId>) -> Vec<String> {
-        let a = self.article(id);
+        let a = self.outline(id);
         let mut path = Vec::new();
         let mut cur = section;
         while let Some(s) = cur {
@@ -395,7 +399,7 @@ impl<'a> Ctx<'a> {
 
     /// Other-locale articles with the same `ms.assetid`, in content-path order.
     fn translations(&self, id: ArticleId) -> Vec<types::Translation> {
-        let a = self.article(id);
+        let a = self.outline(id);
         let Some(guid) = &a.meta.assetid else { return Vec::new() };
         self.book
             .articles
