@@ -25,8 +25,13 @@ impl Default for Tokens {
 /// runs that recur across a knowledge base (and within an article, whose text is counted as units,
 /// as chunks and as a whole).
 const CACHED_SEGMENT_BYTES: usize = 1024;
-/// A thread's cache is emptied when its keys hold this many bytes, so memory stays bounded.
-const CACHED_BYTES: usize = 16 << 20;
+/// A thread's cache is emptied when it holds this many bytes, so memory stays bounded.
+const CACHED_BYTES: usize = 24 << 20;
+/// What an entry costs besides its key's bytes: the boxed key's pointer, length and allocation
+/// header, the count, and the table's slack. Segments are mostly words of a few bytes, so
+/// counting keys alone let a thread's cache grow to several times its bound (about 100 MB over
+/// two threads at 50,000 articles).
+const ENTRY_BYTES: usize = 64;
 
 /// Token counts of text segments (see [`segments`]), per thread (rayon's threads live as long as
 /// the build, and a count depends on the segment alone, so no thread sees another's work).
@@ -57,11 +62,13 @@ impl Tokens {
                         return *n as usize;
                     }
                     let n = self.count_pieces(segment);
-                    if cache.bytes + segment.len() > CACHED_BYTES {
-                        cache.counts.clear();
+                    let cost = segment.len() + ENTRY_BYTES;
+                    if cache.bytes + cost > CACHED_BYTES {
+                        // A cleared table keeps its buckets: a fresh one gives them back.
+                        cache.counts = Default::default();
                         cache.bytes = 0;
                     }
-                    cache.bytes += segment.len();
+                    cache.bytes += cost;
                     cache.counts.insert(segment.into(), u32::try_from(n).unwrap_or(u32::MAX));
                     n
                 })
