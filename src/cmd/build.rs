@@ -57,12 +57,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
     if book.config.check.external.enable {
         check_external(ui, &mut book);
     }
-    let text = ui.diagnostics(&book, args.format);
-    match args.format {
-        // Machine formats go to stdout so they can be piped; people read stderr.
-        Format::Json | Format::Sarif | Format::Github => print!("{text}"),
-        Format::Human => eprint!("{text}"),
-    }
+    ui.print_diagnostics(&book, args.format);
     let errors = book.count(Severity::Error);
     let mut failed = false;
     if write && errors == 0 {

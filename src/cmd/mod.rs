@@ -47,11 +47,21 @@ pub struct CheckArgs {
 }
 
 impl Ui {
-    /// The book's diagnostics that this terminal shows (errors always, warnings unless quiet, notes
-    /// when verbose), rendered in `format`.
-    pub fn diagnostics(&self, book: &Book, format: Format) -> String {
+    /// Prints the book's diagnostics that this terminal shows (errors always, warnings unless
+    /// quiet, notes when verbose) in `format`: machine formats to stdout so they can be piped,
+    /// people's to stderr. Each is written as it is rendered.
+    pub fn print_diagnostics(&self, book: &Book, format: Format) {
         let shown: Vec<&Diagnostic> = book.diagnostics.iter().filter(|d| self.shows(d)).collect();
-        self.render(book, &shown, format)
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let opts = RenderOptions { format, color: self.color, cwd: &cwd };
+        let out: Box<dyn std::io::Write> = match format {
+            Format::Json | Format::Sarif | Format::Github => Box::new(std::io::stdout().lock()),
+            Format::Human => Box::new(std::io::stderr().lock()),
+        };
+        let mut out = std::io::BufWriter::new(out);
+        // A closed pipe (`kbc check | head`) is the reader's choice; the exit code still tells.
+        let _ = render::write(&shown, &book.content.sources, &opts, &mut out);
+        let _ = std::io::Write::flush(&mut out);
     }
 
     /// Whether `d` is printed at this verbosity.

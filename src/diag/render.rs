@@ -61,34 +61,44 @@ pub struct RenderOptions<'a> {
 
 /// Renders all diagnostics in the given order (the caller sorts them). Returns the full text to print.
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: &RenderOptions) -> String {
+    let all: Vec<&Diagnostic> = diags.iter().collect();
+    let mut out = Vec::new();
+    // Writing into memory does not fail, and every piece written is a `str`.
+    let _ = write(&all, sources, opts, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`render`] into `out`, one diagnostic at a time (SARIF, one JSON document, at once): a large
+/// knowledge base has hundreds of thousands of findings, and their text is never held whole.
+pub fn write(
+    diags: &[&Diagnostic],
+    sources: &SourceMap,
+    opts: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match opts.format {
         Format::Human => {
             let renderer = renderer(opts.color);
-            let mut out = String::new();
             for d in diags {
-                out.push_str(&human(d, sources, opts.cwd, &renderer));
-                out.push_str("\n\n");
+                out.write_all(human(d, sources, opts.cwd, &renderer).as_bytes())?;
+                out.write_all(b"\n\n")?;
             }
-            out
         }
         Format::Json => {
-            let mut out = String::new();
             for d in diags {
-                out.push_str(&json_line(d, sources, opts.cwd));
-                out.push('\n');
+                out.write_all(json_line(d, sources, opts.cwd).as_bytes())?;
+                out.write_all(b"\n")?;
             }
-            out
         }
         Format::Github => {
-            let mut out = String::new();
             for d in diags {
-                out.push_str(&github_line(d, sources, opts.cwd));
-                out.push('\n');
+                out.write_all(github_line(d, sources, opts.cwd).as_bytes())?;
+                out.write_all(b"\n")?;
             }
-            out
         }
-        Format::Sarif => sarif(diags, sources, opts.cwd),
+        Format::Sarif => out.write_all(sarif(diags, sources, opts.cwd).as_bytes())?,
     }
+    Ok(())
 }
 
 /// Path shown for a file: `disk_path` relative to `cwd` (with `../` where needed, `/` separators),
@@ -710,7 +720,7 @@ fn sarif_location(
     }
 }
 
-fn sarif(diags: &[Diagnostic], sources: &SourceMap, cwd: &Path) -> String {
+fn sarif(diags: &[&Diagnostic], sources: &SourceMap, cwd: &Path) -> String {
     let rules = Code::ALL
         .iter()
         .map(|&code| SarifRule {
