@@ -130,6 +130,23 @@ fn incremental_builds_equal_clean_builds_and_render_only_what_changed() {
 }
 
 #[test]
+fn a_low_memory_build_sees_an_edit_its_outlines_do_not_show() {
+    let kb = fixture();
+    let dir = kb.path();
+    let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
+    std::fs::write(dir.join("book.toml"), format!("{toml}\n[build]\nlow-memory = true\n")).unwrap();
+    std::fs::write(dir.join("content/c.md"), "# Gamma\n\nGamma body.\n\nRestart it.\n").unwrap();
+    build(dir, None);
+    // Same length, same structure, not the summary: the outline (spans included) is the same,
+    // the text is not.
+    std::fs::write(dir.join("content/c.md"), "# Gamma\n\nGamma body.\n\nRebuild it.\n").unwrap();
+    let (_, counts) = build(dir, None);
+    assert_eq!(counts, Some((1, 5)));
+    assert!(std::fs::read_to_string(dir.join("book/c.html")).unwrap().contains("Rebuild it."));
+    assert_same_as_clean(dir);
+}
+
+#[test]
 fn a_config_change_renders_everything_again() {
     let kb = fixture();
     let dir = kb.path();
