@@ -230,7 +230,7 @@ fn layout_key(config: &Config, content: &Content) -> [u8; 32] {
 }
 
 /// An article's own text and the text of every file its previous parse included.
-fn article_key(content: &Content, file: FileId, previous: Option<&Article>) -> [u8; 32] {
+pub(crate) fn article_key(content: &Content, file: FileId, previous: Option<&Article>) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(content.sources.get(file).text.as_bytes());
     for inc in previous.map_or(&[][..], |a| a.includes.as_slice()) {

@@ -336,16 +336,6 @@ fn feed(h: &mut Sha256, value: &impl Serialize) {
     h.update([0xff]);
 }
 
-/// The text of an article and of every file it includes.
-fn feed_texts(h: &mut Sha256, book: &Book, a: &Article) {
-    let sources = &book.content.sources;
-    let files = std::iter::once(a.file).chain(a.includes.iter().filter_map(|i| i.file));
-    for file in files.filter(|f| (f.0 as usize) < sources.len()) {
-        h.update(sources.get(file).text.as_bytes());
-        h.update([0xff]);
-    }
-}
-
 /// What other articles see of an article: its path, title, locale, sections and anchors (no spans,
 /// so an edit elsewhere in the article does not change it).
 pub(crate) fn facts(a: &Article) -> [u8; 32] {
@@ -428,7 +418,7 @@ pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<Str
             // A low-memory build holds outlines: the text the content was parsed from stands for
             // the content (the layout and kbc itself are in `global` and the settings).
             if book.is_lean() {
-                feed_texts(&mut h, book, article);
+                h.update(crate::build::article_key(&book.content, article.file, Some(article)));
             }
             let mut others = BTreeSet::new();
             for r in links {

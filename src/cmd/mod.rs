@@ -76,8 +76,7 @@ impl Ui {
     /// `diags`, of `book`, as `format`.
     pub fn render(&self, book: &Book, diags: &[&Diagnostic], format: Format) -> String {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let shown: Vec<Diagnostic> = diags.iter().map(|&d| d.clone()).collect();
         let opts = RenderOptions { format, color: self.color, cwd: &cwd };
-        render::render(&shown, &book.content.sources, &opts)
+        render::render(diags, &book.content.sources, &opts)
     }
 }

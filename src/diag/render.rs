@@ -35,6 +35,7 @@ use super::{Code, Diagnostic, Severity};
 use crate::source::{SourceFile, SourceMap, Span};
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use serde::Serialize;
+use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Component, Path};
@@ -60,18 +61,17 @@ pub struct RenderOptions<'a> {
 }
 
 /// Renders all diagnostics in the given order (the caller sorts them). Returns the full text to print.
-pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: &RenderOptions) -> String {
-    let all: Vec<&Diagnostic> = diags.iter().collect();
+pub fn render(diags: &[impl Borrow<Diagnostic>], sources: &SourceMap, opts: &RenderOptions) -> String {
     let mut out = Vec::new();
     // Writing into memory does not fail, and every piece written is a `str`.
-    let _ = write(&all, sources, opts, &mut out);
+    let _ = write(diags, sources, opts, &mut out);
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// [`render`] into `out`, one diagnostic at a time (SARIF, one JSON document, at once): a large
 /// knowledge base has hundreds of thousands of findings, and their text is never held whole.
 pub fn write(
-    diags: &[&Diagnostic],
+    diags: &[impl Borrow<Diagnostic>],
     sources: &SourceMap,
     opts: &RenderOptions,
     out: &mut dyn std::io::Write,
@@ -79,19 +79,19 @@ pub fn write(
     match opts.format {
         Format::Human => {
             let renderer = renderer(opts.color);
-            for d in diags {
+            for d in diags.iter().map(Borrow::borrow) {
                 out.write_all(human(d, sources, opts.cwd, &renderer).as_bytes())?;
                 out.write_all(b"\n\n")?;
             }
         }
         Format::Json => {
-            for d in diags {
+            for d in diags.iter().map(Borrow::borrow) {
                 out.write_all(json_line(d, sources, opts.cwd).as_bytes())?;
                 out.write_all(b"\n")?;
             }
         }
         Format::Github => {
-            for d in diags {
+            for d in diags.iter().map(Borrow::borrow) {
                 out.write_all(github_line(d, sources, opts.cwd).as_bytes())?;
                 out.write_all(b"\n")?;
             }
@@ -720,7 +720,7 @@ fn sarif_location(
     }
 }
 
-fn sarif(diags: &[&Diagnostic], sources: &SourceMap, cwd: &Path) -> String {
+fn sarif(diags: &[impl Borrow<Diagnostic>], sources: &SourceMap, cwd: &Path) -> String {
     let rules = Code::ALL
         .iter()
         .map(|&code| SarifRule {
@@ -731,6 +731,7 @@ fn sarif(diags: &[&Diagnostic], sources: &SourceMap, cwd: &Path) -> String {
         .collect();
     let results = diags
         .iter()
+        .map(Borrow::borrow)
         .map(|d| SarifResult {
             rule_id: d.code.name(),
             rule_index: Code::ALL.iter().position(|&c| c == d.code).unwrap_or(0),

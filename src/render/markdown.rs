@@ -147,12 +147,8 @@ impl<'a> Markdown<'a> {
         finish(self.table_row_raw(t, row))
     }
 
-    fn article_ref(&self) -> &'a Article {
-        self.article
-    }
-
     fn article_raw(&self) -> String {
-        let a = self.article_ref();
+        let a = self.article;
         let mut parts = Vec::new();
         if a.sections.first().is_none_or(|s| s.level != 1) && !a.title.trim().is_empty() {
             parts.push(format!("# {}", escape_line_start(&escape(a.title.trim(), Mode::Line))));
@@ -165,12 +161,12 @@ impl<'a> Markdown<'a> {
     }
 
     fn section_raw(&self, id: SectionId) -> String {
-        let s = self.article_ref().section(id);
+        let s = self.article.section(id);
         tidy(join_blocks(vec![self.heading_raw(id), self.blocks_raw(&s.blocks)]))
     }
 
     fn heading_raw(&self, id: SectionId) -> String {
-        let s = self.article_ref().section(id);
+        let s = self.article.section(id);
         let text = self.inlines_in(&s.heading, Mode::Heading);
         let text = text.trim();
         if text.is_empty() {
@@ -341,7 +337,7 @@ impl<'a> Markdown<'a> {
                 return urls::public_url(site_url, &target.path, target.fragment.as_deref());
             }
             Links::RelativeTo(file) => file.clone(),
-            Links::Page => urls::page_path(self.article_ref(), "md"),
+            Links::Page => urls::page_path(self.article, "md"),
         };
         urls::relative_url(&here, &target.path, target.fragment.as_deref())
     }
@@ -386,7 +382,7 @@ impl<'a> Markdown<'a> {
     }
 
     fn push_inline(&self, inline: &Inline, mode: Mode, out: &mut String) {
-        let a = self.article_ref();
+        let a = self.article;
         match inline {
             Inline::Text { text, .. } => out.push_str(&escape(text, mode)),
             Inline::Code { code, .. } => out.push_str(&code_span(code, mode)),

@@ -504,7 +504,7 @@ impl Status {
             status.warnings = book.count(Severity::Warning);
             status.articles = book.articles.len();
             let mut shown: Vec<_> =
-                book.diagnostics.iter().filter(|d| d.severity != Severity::Note).cloned().collect();
+                book.diagnostics.iter().filter(|d| d.severity != Severity::Note).collect();
             shown.sort_by_key(|d| d.severity != Severity::Error);
             let opts = RenderOptions { format: Format::Json, color: false, cwd: dir };
             status.diagnostics = render::render(&shown, &book.content.sources, &opts)

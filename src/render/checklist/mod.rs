@@ -43,11 +43,11 @@ pub fn checklist(book: &Book, id: ArticleId) -> Option<model::Checklist> {
     if id.0 as usize >= book.articles.len() {
         return None;
     }
-    checklist_of(book, id, &book.article(id))
+    Some(checklist_of(book, id, &book.article(id)))
 }
 
 /// The checklist of article `id`, given with its content.
-fn checklist_of(book: &Book, id: ArticleId, article: &Article) -> Option<model::Checklist> {
+fn checklist_of(book: &Book, id: ArticleId, article: &Article) -> model::Checklist {
     let s = strings::for_lang(&article.locale);
     // The same text the JSON hashes for `content_sha256`, so the printed version matches it.
     let twin = format!("{}\n", Markdown::new(book, id, article, Links::Page).article());
@@ -141,7 +141,7 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
             let id = ArticleId(i as u32);
             let r: Option<Rendered> = super::memoized(memo, "checklist", id, || {
                 let whole = book.article(id);
-                let Some(c) = checklist_of(book, id, &whole) else { return Ok(None) };
+                let c = checklist_of(book, id, &whole);
                 let path = urls::checklist_path(article);
                 Ok(Some(Rendered {
                     markdown: markdown::render(book, &whole, &c, strings::for_lang(&c.lang)),

@@ -120,13 +120,7 @@ pub fn is_escalation(title: &str) -> bool {
 }
 
 /// The checklist of article `id`, given with its content in `article`.
-pub fn build(
-    book: &Book,
-    id: ArticleId,
-    article: &Article,
-    strings: &Strings,
-    version: String,
-) -> Option<Checklist> {
+pub fn build(book: &Book, id: ArticleId, article: &Article, strings: &Strings, version: String) -> Checklist {
     let mut b = Builder {
         book,
         id,
@@ -139,7 +133,7 @@ pub fn build(
     };
     let plan = b.plan();
     let sections = b.sections(&plan);
-    let checklist = Checklist {
+    Checklist {
         article: id,
         lang: article.locale.clone(),
         title: article.title.trim().to_string(),
@@ -153,8 +147,7 @@ pub fn build(
         ),
         sections,
         footnotes: b.footnotes,
-    };
-    Some(checklist)
+    }
 }
 
 /// Where each part of the article goes, decided before any content is written so that links can

@@ -28,7 +28,7 @@ pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, a: &model::Article, twin: &st
         content_sha256: sha256_hex(twin),
         translations: cx.translations(id),
         sections: (0..a.sections.len()).map(|i| section(cx, &md, id, SectionId(i as u32))).collect(),
-        troubleshooting: entries(cx, id, a),
+        troubleshooting: entries(cx, &md),
         procedures: a.procedures.iter().map(|p| procedure(cx, &md, id, p)).collect(),
         links: links(cx, &md, id),
         stats: wire::Stats {
@@ -56,8 +56,8 @@ fn section(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, sid: SectionId) -> wi
 }
 
 /// The article's troubleshooting rows, one entry per message group, in table order.
-pub(super) fn entries(cx: &Ctx<'_>, id: ArticleId, a: &model::Article) -> Vec<wire::TroubleshootingEntry> {
-    let md = Markdown::new(cx.book, id, a, Links::Site);
+pub(super) fn entries(cx: &Ctx<'_>, md: &Markdown<'_>) -> Vec<wire::TroubleshootingEntry> {
+    let (id, a) = (md.id(), md.model());
     let mut groups: BTreeMap<usize, Vec<&model::TroubleshootingEntry>> = BTreeMap::new();
     for e in &a.troubleshooting {
         groups.entry(e.group).or_default().push(e);
@@ -79,7 +79,7 @@ pub(super) fn entries(cx: &Ctx<'_>, id: ArticleId, a: &model::Article) -> Vec<wi
             n += 1;
             entry_id = format!("{base}~{n}");
         }
-        let causes: Vec<wire::Cause> = rows.iter().map(|row| cause(cx, &md, row)).collect();
+        let causes: Vec<wire::Cause> = rows.iter().map(|row| cause(cx, md, row)).collect();
         let mut places = vec![(id, first.section)];
         places.extend(rows.iter().filter_map(|r| r.procedure).map(|p| (p.article, Some(p.section))));
         out.push(wire::TroubleshootingEntry {
