@@ -61,7 +61,7 @@ impl Root {
     fn markdown_texts(&self) -> impl Iterator<Item = &str> {
         self.content.files.iter().filter_map(|&(file, _)| {
             let src = self.content.sources.get(file);
-            src.rel_path.to_ascii_lowercase().ends_with(".md").then_some(src.text.as_str())
+            src.rel_path.to_ascii_lowercase().ends_with(".md").then(|| src.text()).flatten()
         })
     }
 

@@ -3,13 +3,15 @@
 
 use crate::check;
 use crate::config::Config;
+use crate::config::LowMemory;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Severity};
 use crate::load::{self, Content, LoadError, Role};
 use crate::model::{Article, ArticleId};
 use crate::nav::{self, Nav};
 use crate::parse::{self, ParseInput};
 use crate::resolve::{self, Resolution};
-use crate::source::FileId;
+use crate::source::{FileId, ReadAgainError, Span};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -26,8 +28,11 @@ pub struct Book {
     /// low-memory build these are outlines ([`Article::outline`]): renderers take an article's
     /// content from [`Book::article`].
     pub articles: Vec<Article>,
-    /// Whether [`Book::articles`] holds outlines.
+    /// Whether [`Book::articles`] holds outlines (the content's article texts are released).
     lean: bool,
+    /// In a low-memory build, each article's [`article_key`] as its load computed it: the text is
+    /// not held to compute it again.
+    text_keys: Vec<[u8; 32]>,
     /// Whether [`Book::diagnose`] has run.
     diagnosed: bool,
     pub navs: Vec<Nav>,
@@ -89,19 +94,22 @@ impl Book {
         retain: Retain,
         stop: Stop<'_>,
     ) -> Result<Option<Book>, LoadError> {
-        let Some(content) = load::load_until(&config.book.src, Some(&config.build.build_dir), stop)? else {
+        // A watch loop keeps whole articles for its next load: it never holds outlines.
+        let low_memory = if retain == Retain::No { config.build.low_memory } else { LowMemory::Off };
+        let Some(content) =
+            load::load_until(&config.book.src, Some(&config.build.build_dir), low_memory, stop)?
+        else {
             return Ok(None);
         };
         let mut layout = content.diagnostics.clone();
 
-        // A watch loop keeps whole articles for its next load: it never holds outlines.
-        let lean = retain == Retain::No && config.build.low_memory.applies(content.article_bytes());
-        let Some((mut articles, mut per_article, navs, nav_diags)) =
-            parse_all(&config, &content, cache, retain, lean, stop)
+        let lean = content.released;
+        let Some(ParseOutput { mut articles, mut per_article, text_keys, navs, nav_diagnostics }) =
+            parse_all(&config, &content, cache, retain, stop)
         else {
             return Ok(None);
         };
-        layout.extend(nav_diags);
+        layout.extend(nav_diagnostics);
         layout.extend(check::check_other_files(&content));
 
         let resolution = resolve::resolve(&mut articles, &navs, &content, config.check.absolute_links);
@@ -113,13 +121,14 @@ impl Book {
         per_article
             .par_iter_mut()
             .zip(&articles)
-            .for_each(|(diags, article)| diags.extend(check::check_article(article, &content, hosts)));
+            .for_each(|(diags, article)| diags.extend(check::check_article(article, hosts)));
         let findings = Findings { layout, articles: per_article };
         let mut book = Book {
             config,
             content,
             articles,
             lean,
+            text_keys: if lean { text_keys } else { Vec::new() },
             diagnosed: false,
             navs,
             resolution,
@@ -157,13 +166,15 @@ impl Book {
     }
 
     /// Article `id` with its content: the one held, or in a low-memory build the article parsed
-    /// again (the same text, includes and layout give the same model) with its procedures filled
-    /// in as `resolve` filled them.
-    pub fn article(&self, id: ArticleId) -> Cow<'_, Article> {
+    /// again from its text read back from disk (the same text, includes and layout give the same
+    /// model) with its procedures filled in as `resolve` filled them. An error when the file
+    /// changed since it was loaded.
+    pub fn article(&self, id: ArticleId) -> Result<Cow<'_, Article>, ReadAgainError> {
         let held = &self.articles[id.0 as usize];
         if !self.lean {
-            return Cow::Borrowed(held);
+            return Ok(Cow::Borrowed(held));
         }
+        let text = self.content.sources.get(held.file).read_again()?;
         let includes = self.content.include_context();
         let default_locale = self.content.default_locale(self.config.book.language.as_deref(), held.file);
         let input = ParseInput {
@@ -171,11 +182,24 @@ impl Book {
             includes: &includes,
             default_locale: &default_locale,
         };
-        let (mut article, _) = parse::parse_article(&input, held.file);
+        let (mut article, _) = parse::parse_released(&input, held.file, &text);
         if let Some(links) = self.resolution.links.get(id.0 as usize) {
             resolve::fill_procedures(&mut article, links);
         }
-        Cow::Owned(article)
+        Ok(Cow::Owned(article))
+    }
+
+    /// What the text of article `id` and of its includes hashes to ([`article_key`]), whether or
+    /// not its text is held.
+    pub(crate) fn text_key(&self, id: ArticleId) -> [u8; 32] {
+        let i = id.0 as usize;
+        match self.text_keys.get(i) {
+            Some(key) => *key,
+            None => {
+                let a = &self.articles[i];
+                article_key(&self.content, self.content.sources.get(a.file).text().unwrap_or(""), Some(a))
+            }
+        }
     }
 
     /// Whether [`Book::articles`] holds outlines (`[build] low-memory`).
@@ -222,28 +246,36 @@ fn layout_key(config: &Config, content: &Content) -> [u8; 32] {
         let src = content.sources.get(file);
         h.update(format!("{role:?}\0{}\0", src.rel_path));
         if role == Role::Fragment {
-            h.update(src.text.as_bytes());
+            h.update(src.text().unwrap_or("").as_bytes());
         }
         h.update([0xff]);
     }
     h.finalize().into()
 }
 
-/// An article's own text and the text of every file its previous parse included.
-pub(crate) fn article_key(content: &Content, file: FileId, previous: Option<&Article>) -> [u8; 32] {
+/// An article's own text and the text of every file its previous parse included (fragments,
+/// always held).
+fn article_key(content: &Content, text: &str, previous: Option<&Article>) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(content.sources.get(file).text.as_bytes());
+    h.update(text.as_bytes());
     for inc in previous.map_or(&[][..], |a| a.includes.as_slice()) {
         h.update([0xff]);
         if let Some(f) = inc.file.filter(|f| (f.0 as usize) < content.sources.len()) {
-            h.update(content.sources.get(f).text.as_bytes());
+            h.update(content.sources.get(f).text().unwrap_or("").as_bytes());
         }
     }
     h.finalize().into()
 }
 
-/// The articles, each article's diagnostics, the navigation files and theirs.
-type ParseOutput = (Vec<Article>, Vec<Vec<Diagnostic>>, Vec<Nav>, Vec<Diagnostic>);
+/// What [`parse_all`] gives: the articles, each article's diagnostics and [`article_key`], the
+/// navigation files and theirs.
+struct ParseOutput {
+    articles: Vec<Article>,
+    per_article: Vec<Vec<Diagnostic>>,
+    text_keys: Vec<[u8; 32]>,
+    navs: Vec<Nav>,
+    nav_diagnostics: Vec<Diagnostic>,
+}
 
 /// Whether a load keeps its parsed articles in its [`ParseCache`] for the next load.
 #[derive(Clone, Copy, PartialEq)]
@@ -252,16 +284,18 @@ enum Retain {
     No,
 }
 
-/// Parses every article (in parallel) and navigation file; `None` when `stop` said so. Output
-/// order is content-path order, whatever the thread count.
+/// Parses every article (in parallel) and navigation file, and checks each article's text; `None`
+/// when `stop` said so. Output order is content-path order, whatever the thread count. The text of
+/// an article the load released is read back for its parse and let go again: each is kept as its
+/// outline.
 fn parse_all(
     config: &Config,
     content: &Content,
     cache: &mut ParseCache,
     retain: Retain,
-    lean: bool,
     stop: Stop<'_>,
 ) -> Option<ParseOutput> {
+    let lean = content.released;
     let includes = content.include_context();
     let language = config.book.language.as_deref();
     let layout = layout_key(config, content);
@@ -278,7 +312,14 @@ fn parse_all(
                 return None;
             }
             let previous = entries.get(&file);
-            let key = article_key(content, file, previous.map(|p| &p.article));
+            let (text, unread) = match content.sources.get(file).text() {
+                Some(text) => (Cow::Borrowed(text), None),
+                None => match content.sources.get(file).read_again() {
+                    Ok(text) => (Cow::Owned(text), None),
+                    Err(e) => (Cow::Owned(String::new()), Some(e)),
+                },
+            };
+            let key = article_key(content, &text, previous.map(|p| &p.article));
             if previous.is_some_and(|p| p.key == key) {
                 return Some((file, None));
             }
@@ -288,23 +329,32 @@ fn parse_all(
                 includes: &includes,
                 default_locale: &default_locale,
             };
-            let (parsed, diagnostics) = parse::parse_article(&input, file);
+            let (parsed, mut diagnostics) = parse::parse_released(&input, file, &text);
+            diagnostics.extend(check::check_text(file, &text));
+            if let Some(e) = unread {
+                let message = format!("cannot read the file again: {}", e.reason);
+                diagnostics.push(Diagnostic::new(Code::Io, Span::new(file, 0..0), message));
+            }
             // A clone allocates every list and string at its length: the model is held for the
             // whole build, and lists and strings grown by pushes while parsing have up to twice
             // the room they need (a third of a large book's model was such room).
             let article = if lean { parsed.outline() } else { parsed.clone() };
             drop(parsed);
             // Keyed by what this parse included, for the next load.
-            let key = article_key(content, file, Some(&article));
+            let key = article_key(content, &text, Some(&article));
             Some((file, Some(Parsed { key, article, diagnostics })))
         })
         .collect::<Option<_>>()?;
     cache.parsed = parsed.iter().filter(|(_, p)| p.is_some()).count();
     let mut per_article = Vec::with_capacity(parsed.len());
     let mut articles = Vec::with_capacity(parsed.len());
+    let mut text_keys = Vec::with_capacity(if lean { parsed.len() } else { 0 });
     let mut kept = HashMap::with_capacity(parsed.len());
     for (file, fresh) in parsed {
         let Some(entry) = fresh.or_else(|| cache.entries.remove(&file)) else { continue };
+        if lean {
+            text_keys.push(entry.key);
+        }
         if retain == Retain::No {
             articles.push(entry.article);
             per_article.push(entry.diagnostics);
@@ -323,10 +373,10 @@ fn parse_all(
         }
         let src = content.sources.get(file);
         let is_md = src.rel_path.to_ascii_lowercase().ends_with(".md");
-        let (nav, d) =
-            if is_md { nav::parse_toc_md(file, &src.text) } else { nav::parse_toc_yml(file, &src.text) };
+        let text = src.text().unwrap_or("");
+        let (nav, d) = if is_md { nav::parse_toc_md(file, text) } else { nav::parse_toc_yml(file, text) };
         navs.push(nav);
         diagnostics.extend(d);
     }
-    Some((articles, per_article, navs, diagnostics))
+    Some(ParseOutput { articles, per_article, text_keys, navs, nav_diagnostics: diagnostics })
 }

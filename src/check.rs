@@ -7,17 +7,24 @@ use crate::load::{Content, Role};
 use crate::model::{Anchor, Article, LinkRole};
 use crate::nav::Nav;
 use crate::resolve::{Resolution, Resolved};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use std::collections::{BTreeMap, HashMap};
 
-/// The checks of one article: duplicate anchors, `<iframe>`s from hosts not allowed, and control
-/// characters in its file. They depend on nothing else, so a watch loop runs them again only for
-/// the articles that changed.
-pub fn check_article(article: &Article, content: &Content, iframe_hosts: &[String]) -> Vec<Diagnostic> {
+/// The checks of one article's model: duplicate anchors and `<iframe>`s from hosts not allowed.
+/// They depend on nothing else, so a watch loop runs them again only for the articles that
+/// changed.
+pub fn check_article(article: &Article, iframe_hosts: &[String]) -> Vec<Diagnostic> {
     let mut out = Sink::new();
     duplicate_anchors(article, &mut out);
     frames(article, iframe_hosts, &mut out);
-    control_characters(article.file, &content.sources.get(article.file).text, &mut out);
+    out.into_vec()
+}
+
+/// The checks of one article's text: control characters. Run where the article is parsed, while
+/// its text is at hand (a low-memory build lets it go right after).
+pub fn check_text(file: FileId, text: &str) -> Vec<Diagnostic> {
+    let mut out = Sink::new();
+    control_characters(file, text, &mut out);
     out.into_vec()
 }
 
@@ -27,7 +34,7 @@ pub fn check_other_files(content: &Content) -> Vec<Diagnostic> {
     let mut out = Sink::new();
     for &(file, role) in &content.files {
         if role != Role::Article {
-            control_characters(file, &content.sources.get(file).text, &mut out);
+            control_characters(file, content.sources.get(file).text().unwrap_or(""), &mut out);
         }
     }
     out.into_vec()

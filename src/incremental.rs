@@ -389,7 +389,7 @@ pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<Str
     }
     for nav in &book.navs {
         let src = book.content.sources.get(nav.file);
-        feed(&mut h, &(&src.rel_path, &src.text));
+        feed(&mut h, &(&src.rel_path, src.text()));
     }
     let global: [u8; 32] = h.finalize().into();
 
@@ -418,7 +418,7 @@ pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<Str
             // A low-memory build holds outlines: the text the content was parsed from stands for
             // the content (the layout and kbc itself are in `global` and the settings).
             if book.is_lean() {
-                h.update(crate::build::article_key(&book.content, article.file, Some(article)));
+                h.update(book.text_key(crate::model::ArticleId(i as u32)));
             }
             let mut others = BTreeSet::new();
             for r in links {
@@ -428,9 +428,7 @@ pub fn article_keys(book: &Book, stop: crate::build::Stop<'_>) -> Option<Vec<Str
             }
             // Titles, paths and locales of every article are in `global`: the place in the
             // navigation (previous, next) and the translations need only their ids.
-            if let Some(place) = nav.places.get(i) {
-                h.update(format!("{place:?}").as_bytes());
-            }
+            h.update(format!("{:?}", nav.place(crate::model::ArticleId(i as u32))).as_bytes());
             feed(&mut h, &translations.get(i).map(|t| t.iter().map(|a| a.0).collect::<Vec<_>>()));
             for j in others {
                 if let Some(f) = facts.get(j as usize) {

@@ -1,8 +1,10 @@
 //! Reading the content folder: which files exist, what each one is, and their text.
 //!
 //! **Invariant:** this is the only module that reads content from disk during a build (besides
-//! copying assets at render time). Everything after it works on the [`SourceMap`].
+//! copying assets at render time, and reading back, through [`read_markdown`], the text of an
+//! article a low-memory build released). Everything after it works on the [`SourceMap`].
 
+use crate::config::LowMemory;
 use crate::diag::{Code, Diagnostic};
 use crate::nav;
 use crate::parse::link::is_markdown;
@@ -43,6 +45,10 @@ pub struct Content {
     /// The locale named by a DocFX publish config (`.openpublishing.publish.config.json`), if any.
     pub publish_locale: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether the articles' texts were released as they were read (`[build] low-memory`): each
+    /// is read again from disk when it is parsed or shown. Fragments and navigation files, which
+    /// other files' parses read, are always held.
+    pub released: bool,
 }
 
 /// Why a path that exists is not part of the content.
@@ -76,17 +82,20 @@ fn skip_dir(name: &str) -> bool {
 /// Walks `root` (sorted, not following symlinks) and reads every Markdown and navigation file.
 /// `exclude` is a folder (the build dir) never to descend into.
 pub fn load(root: &Path, exclude: Option<&Path>) -> Result<Content, LoadError> {
-    match load_until(root, exclude, &|| false)? {
+    match load_until(root, exclude, LowMemory::Off, &|| false)? {
         Some(content) => Ok(content),
         None => unreachable!("a load that is never stopped finishes"),
     }
 }
 
 /// [`load`], giving up (`Ok(None)`) as soon as `stop` returns true: it is asked before each file
-/// is read (reading 10,000 articles takes a few tenths of a second).
+/// is read (reading 10,000 articles takes a few tenths of a second). Under `low_memory` the
+/// texts of possible articles (Markdown outside `includes/` folders) are released as they are
+/// read, once their size says so: see [`Content::released`].
 pub fn load_until(
     root: &Path,
     exclude: Option<&Path>,
+    low_memory: LowMemory,
     stop: crate::build::Stop<'_>,
 ) -> Result<Option<Content>, LoadError> {
     let mut content = Content { root: root.to_path_buf(), ..Content::default() };
@@ -148,21 +157,53 @@ pub fn load_until(
     }
 
     let mut texts = Vec::with_capacity(markdown.len());
+    // Include targets (content-relative) of every Markdown file, scanned as it is read.
+    let mut includes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Possible articles whose text is still held, and their size in bytes.
+    let (mut held, mut held_bytes) = (Vec::new(), 0u64);
     for (rel, disk, is_nav) in markdown {
         if stop() {
             return Ok(None);
         }
         let Some(id) = read_text(&mut content, &rel, &disk) else { continue };
         content.by_lower_path.entry(rel.to_lowercase()).or_insert(id);
+        if !is_nav {
+            let text = content.sources.get(id).text().unwrap_or("");
+            let targets =
+                include_targets(text).iter().filter_map(|t| join_link(&content.paths, &rel, t)).collect();
+            includes.insert(rel.clone(), targets);
+            if !in_includes_folder(&rel) {
+                held.push(id);
+                held_bytes += text.len() as u64;
+            }
+        }
         content.by_path.insert(rel, id);
         texts.push((id, is_nav));
+        // Released as soon as the possible articles read so far are past the threshold: a large
+        // book never holds all its text at once.
+        if !content.released && low_memory.applies(held_bytes) {
+            content.released = true;
+        }
+        if content.released {
+            for id in held.drain(..) {
+                content.sources.release_text(id);
+            }
+        }
     }
     let markdown: Vec<&str> = texts
         .iter()
         .filter(|(_, nav)| !nav)
         .map(|&(id, _)| content.sources.get(id).rel_path.as_str())
         .collect();
-    let fragments = fragment_paths(&content, &markdown);
+    let (fragments, named) = fragment_paths(&includes, &markdown);
+    // What another file includes is read by that file's parse: its text is held again.
+    for path in &named {
+        let Some(&id) = content.by_path.get(path) else { continue };
+        if let Err(e) = content.sources.hold_again(id) {
+            let d = io_diagnostic(&mut content.sources, &content.root, &e.path, &e.reason);
+            content.diagnostics.push(d);
+        }
+    }
     for (id, is_nav) in texts {
         let rel = &content.sources.get(id).rel_path;
         let role = if is_nav {
@@ -185,7 +226,7 @@ impl Content {
 
     /// The size of every article's Markdown, in bytes.
     pub fn article_bytes(&self) -> u64 {
-        self.articles().map(|f| self.sources.get(f).text.len() as u64).sum()
+        self.articles().map(|f| self.sources.get(f).len() as u64).sum()
     }
 
     /// Where include paths are looked up.
@@ -223,9 +264,12 @@ pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 /// Reads one Markdown file's text as [`load`] does (at most [`MAX_FILE_SIZE`], byte order mark
 /// stripped): the text and whether it had a mark, or `None` when [`load`] would skip the file.
 pub fn read_markdown(disk: &Path) -> Option<(String, bool)> {
-    let bytes = read_at_most(disk, MAX_FILE_SIZE).ok()?.ok()?;
-    let (body, had_bom) = split_bom(&bytes);
-    Some((std::str::from_utf8(body).ok()?.to_string(), had_bom))
+    let mut bytes = read_at_most(disk, MAX_FILE_SIZE).ok()?.ok()?;
+    let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if had_bom {
+        bytes.drain(..3);
+    }
+    Some((String::from_utf8(bytes).ok()?, had_bom))
 }
 
 /// A file's bytes without a leading UTF-8 byte order mark, and whether it had one.
@@ -411,20 +455,22 @@ fn in_includes_folder(rel: &str) -> bool {
 /// (the include cycle first of all) would never be reported: an article that includes itself, two
 /// articles that include each other. The first such file in path order stays an article, and so on
 /// until every fragment outside `includes/` is reached from an article.
-fn fragment_paths(content: &Content, markdown: &[&str]) -> BTreeSet<String> {
+///
+/// `includes` holds each Markdown file's include targets. Returns the fragments and every path an
+/// include names.
+fn fragment_paths(
+    includes: &BTreeMap<String, Vec<String>>,
+    markdown: &[&str],
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut edges: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut named = BTreeSet::new();
-    for (_, file) in content.sources.iter() {
-        let targets: Vec<String> = include_targets(&file.text)
-            .iter()
-            .filter_map(|t| join_link(&content.paths, &file.rel_path, t))
-            .collect();
-        for t in &targets {
-            if *t != file.rel_path {
+    for (rel, targets) in includes {
+        for t in targets {
+            if t != rel {
                 named.insert(t.clone());
             }
         }
-        edges.entry(file.rel_path.as_str()).or_default().extend(targets);
+        edges.entry(rel.as_str()).or_default().extend(targets.iter().cloned());
     }
     let mut fragments: BTreeSet<String> = markdown
         .iter()
@@ -451,7 +497,7 @@ fn fragment_paths(content: &Content, markdown: &[&str]) -> BTreeSet<String> {
             reach(&edges, r, &mut reached);
         }
     }
-    fragments
+    (fragments, named)
 }
 
 /// Destinations of `[!INCLUDE[..](dest)]` in a text, as written.

@@ -27,7 +27,7 @@ fn seed(book: &Book) -> ArticleId {
 }
 
 fn seed_checklist(book: &Book) -> Checklist {
-    checklist::checklist(book, seed(book)).expect("seed checklist")
+    checklist::checklist(book, seed(book)).unwrap().expect("seed checklist")
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn seed_markdown() {
     // The article: 8 cause rows, 6 error-message rows (4 + 2 + 12 + 2 steps inlined from their
     // procedures), and the 2 steps of "collect more information" as the escalation.
     assert_eq!(c.item_count(), 8 + 6 + 4 + 2 + 12 + 2 + 2);
-    let md = checklist::to_markdown(&book, &c);
+    let md = checklist::to_markdown(&book, &c).unwrap();
     assert_eq!(md.matches("- [ ] ").count(), c.item_count());
     insta::assert_snapshot!(md);
 }
@@ -48,7 +48,7 @@ fn seed_numbers_and_references() {
     let c = seed_checklist(&book);
     let titles: Vec<(usize, &str)> = c.sections.iter().map(|s| (s.number, s.title.as_str())).collect();
     assert_eq!(titles, [(1, "常见原因"), (2, "按错误消息"), (3, "收集更多信息并寻求其他帮助")]);
-    let md = checklist::to_markdown(&book, &c);
+    let md = checklist::to_markdown(&book, &c).unwrap();
     // The first cause links to the TrustModelData procedure, inlined under the fifth error row.
     assert!(md.contains("修改 TrustModelData 注册表项（见 2.5）"), "{md}");
     // The Disable/DisableEx table stays with step 4 of the firewall procedure.
@@ -101,7 +101,7 @@ fn every_dev_corpus_article() {
                 assert!(!html_path.exists(), "{}", a.rel_path);
                 continue;
             }
-            let c = checklist::checklist(&book, ArticleId(i as u32)).expect("checklist");
+            let c = checklist::checklist(&book, ArticleId(i as u32)).unwrap().expect("checklist");
             let html = std::fs::read_to_string(&html_path)
                 .unwrap_or_else(|e| panic!("{}: {e}", html_path.display()));
             let md =
@@ -370,8 +370,8 @@ fn fixture_rules() {
     let id = ArticleId(
         book.articles.iter().position(|a| a.rel_path == "fix-printing.md").expect("article") as u32
     );
-    let c = checklist::checklist(&book, id).expect("checklist");
-    let md = checklist::to_markdown(&book, &c);
+    let c = checklist::checklist(&book, id).unwrap().expect("checklist");
+    let md = checklist::to_markdown(&book, &c).unwrap();
     let titles: Vec<&str> = c.sections.iter().map(|s| s.title.as_str()).collect();
     assert_eq!(titles, ["By symptom", "Clean the rollers", "Still need help?"], "{md}");
     // 3 symptom rows, 2 + 2 spooler steps inlined under the first; 2 roller steps; 2 escalation steps.

@@ -80,7 +80,7 @@ fn strip_line_breaks(text: &str) -> String {
 fn dump(book: &Book) -> String {
     let mut out = String::new();
     for i in 0..book.articles.len() {
-        out.push_str(&kbc::render::model::article_json(book, i));
+        out.push_str(&kbc::render::model::article_json(book, i).unwrap());
     }
     for d in &book.diagnostics {
         out.push_str(&format!("{:?}\n", d));
@@ -108,7 +108,7 @@ fn no_text_is_lost() {
     for root in roots {
         let book = common::book(&root);
         for article in &book.articles {
-            let source = &book.content.sources.get(article.file).text;
+            let source = book.content.sources.get(article.file).text().unwrap();
             let fm = kbc::parse::front_matter::parse(article.file, source);
             let body = &source[fm.body_start..];
             // Compared without case: `[!Note]` is kept as the alert kind NOTE.

@@ -64,6 +64,16 @@ fn corpus() -> &'static [Published] {
     CORPUS.get_or_init(|| common::corpus_roots().iter().map(|r| Published::new(r)).collect())
 }
 
+/// The build writes the manifest around its articles, streamed to a spool as they are rendered:
+/// it must be byte for byte the manifest printed whole.
+#[test]
+fn the_streamed_manifest_is_the_manifest_printed_whole() {
+    for p in std::iter::once(seed()).chain(corpus()) {
+        let whole = json::pretty(&json::api(&p.book).expect("api").manifest).expect("print");
+        assert!(p.read("api/v1/manifest.json") == whole, "{}: the streamed manifest differs", p.name());
+    }
+}
+
 /// Every file under `dir` (relative, sorted) with its bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
@@ -408,7 +418,7 @@ fn check_chunks(p: &Published) -> (usize, Vec<u32>) {
     let ids = json::article_ids_of(&p.book);
     let mut whole = 0;
     for (i, article_id) in ids.iter().enumerate() {
-        let a = p.book.article(ArticleId(i as u32));
+        let a = p.book.article(ArticleId(i as u32)).unwrap();
         let md = Markdown::new(&p.book, ArticleId(i as u32), &a, Links::Site);
         let all = texts_by_article.get(article_id.as_str()).map_or("", String::as_str);
         let mut pieces = Vec::new();

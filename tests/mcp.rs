@@ -484,7 +484,7 @@ fn lookup_quality_on_the_dev_corpus() {
     for root in common::corpus_roots() {
         let book = common::book(&root);
         let kb = Kb::from_book(&book).unwrap();
-        let api = kbc::render::json::api(&book);
+        let api = kbc::render::json::api(&book).unwrap();
         for e in api.articles.iter().flat_map(|a| &a.troubleshooting) {
             let kind = match e.kind {
                 EntryKind::ErrorMessage => 0,

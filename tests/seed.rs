@@ -130,7 +130,7 @@ fn seed_model_outline() {
 fn seed_model_full() {
     let book = seed_book();
     let index = book.articles.iter().position(|a| a.rel_path.starts_with("troubleshooting")).unwrap();
-    insta::assert_snapshot!(kbc::render::model::article_json(&book, index));
+    insta::assert_snapshot!(kbc::render::model::article_json(&book, index).unwrap());
 }
 
 #[test]

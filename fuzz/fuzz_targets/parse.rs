@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let (article, diags, sources) = kbc::parse::parse_text("a.md", &text);
     let _ = article.full_text();
-    let len = sources.get(article.file).text.len() as u32;
+    let len = sources.get(article.file).len() as u32;
     for d in &diags {
         if let Some(span) = d.span {
             assert!(span.start <= span.end && span.end <= len, "span out of bounds: {d:?}");

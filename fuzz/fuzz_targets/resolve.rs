@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let book = kbc::Book::load(config).expect("load");
     for d in &book.diagnostics {
         for span in d.span.iter().chain(d.secondary.iter().map(|l| &l.span)) {
-            let len = book.content.sources.get(span.file).text.len() as u32;
+            let len = book.content.sources.get(span.file).len() as u32;
             assert!(span.start <= span.end && span.end <= len, "span out of bounds: {d:?}");
         }
     }

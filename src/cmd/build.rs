@@ -58,7 +58,11 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
         check_external(ui, &mut book);
     }
     ui.print_diagnostics(&book, args.format);
-    let errors = book.count(Severity::Error);
+    let (errors, warnings, notes) =
+        (book.count(Severity::Error), book.count(Severity::Warning), book.count(Severity::Note));
+    // Shown and counted: the renderers never read them, and a large book's findings are a tenth
+    // of its memory (231,872 of them, 114 MB, at 50,000 articles).
+    book.diagnostics = Vec::new();
     let mut failed = false;
     if write && errors == 0 {
         let dest = book.config.build.build_dir.clone();
@@ -95,13 +99,7 @@ pub fn run(ui: &Ui, dir: &Path, dest: Option<&Path>, args: &CheckArgs, write: bo
         );
     }
     if !ui.quiet && args.format == Format::Human {
-        let summary = render::summary(
-            errors,
-            book.count(Severity::Warning),
-            book.count(Severity::Note),
-            book.articles.len(),
-            started.elapsed(),
-        );
+        let summary = render::summary(errors, warnings, notes, book.articles.len(), started.elapsed());
         eprintln!("{summary}");
     }
     if failed {

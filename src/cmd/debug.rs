@@ -15,10 +15,11 @@ fn read(file: &Path) -> Option<String> {
 
 pub fn events(file: &Path) -> Exit {
     let Some(text) = read(file) else { return Exit::Failure };
-    let source = kbc::source::SourceFile::new(file.display().to_string(), file.to_path_buf(), text, false);
     // The body only, as kbc parses it; ranges are offsets in the whole file.
-    let body_start = kbc::parse::front_matter::parse(kbc::source::FileId(0), &source.text).body_start;
-    let body = &source.text[body_start..];
+    let body_start = kbc::parse::front_matter::parse(kbc::source::FileId(0), &text).body_start;
+    let body = text.get(body_start..).unwrap_or("");
+    let source =
+        kbc::source::SourceFile::new(file.display().to_string(), file.to_path_buf(), text.clone(), false);
     let parser = pulldown_cmark::Parser::new_ext(body, kbc::parse::options());
     for (event, range) in pulldown_cmark::TextMergeWithOffset::new(parser.into_offset_iter()) {
         let range = range.start + body_start..range.end + body_start;

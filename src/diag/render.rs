@@ -32,7 +32,7 @@
 //! Everything here is total: out-of-range or mid-character spans are clamped, never a panic.
 
 use super::{Code, Diagnostic, Severity};
-use crate::source::{SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use serde::Serialize;
 use std::borrow::Borrow;
@@ -76,29 +76,91 @@ pub fn write(
     opts: &RenderOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    let mut files = Shown::new(sources);
     match opts.format {
         Format::Human => {
             let renderer = renderer(opts.color);
             for d in diags.iter().map(Borrow::borrow) {
-                out.write_all(human(d, sources, opts.cwd, &renderer).as_bytes())?;
+                files.prepare(d);
+                out.write_all(human(d, &files, opts.cwd, &renderer).as_bytes())?;
                 out.write_all(b"\n\n")?;
             }
         }
         Format::Json => {
             for d in diags.iter().map(Borrow::borrow) {
-                out.write_all(json_line(d, sources, opts.cwd).as_bytes())?;
+                files.prepare(d);
+                out.write_all(json_line(d, &files, opts.cwd).as_bytes())?;
                 out.write_all(b"\n")?;
             }
         }
         Format::Github => {
             for d in diags.iter().map(Borrow::borrow) {
-                out.write_all(github_line(d, sources, opts.cwd).as_bytes())?;
+                files.prepare(d);
+                out.write_all(github_line(d, &files, opts.cwd).as_bytes())?;
                 out.write_all(b"\n")?;
             }
         }
-        Format::Sarif => out.write_all(sarif(diags, sources, opts.cwd).as_bytes())?,
+        Format::Sarif => out.write_all(sarif(diags, &mut files, opts.cwd).as_bytes())?,
     }
     Ok(())
+}
+
+/// The files diagnostics point into, with the text of each released file (a low-memory build lets
+/// article texts go once parsed) read back before a diagnostic in it is shown. Diagnostics come
+/// sorted by file, so only the last few files read back are kept.
+struct Shown<'s> {
+    sources: &'s SourceMap,
+    read: Vec<(FileId, SourceFile)>,
+    /// Released files that could not be read back as they were: shown by line, without text.
+    changed: Vec<FileId>,
+}
+
+/// How many files read back [`Shown`] keeps.
+const FILES_READ_BACK: usize = 8;
+
+/// The note on a diagnostic in a file [`Shown`] could not read back.
+const CHANGED: &str = "the file changed during the build, so its text is not shown; build again";
+
+impl<'s> Shown<'s> {
+    fn new(sources: &'s SourceMap) -> Shown<'s> {
+        Shown { sources, read: Vec::new(), changed: Vec::new() }
+    }
+
+    /// Reads back the released files `d` points into.
+    fn prepare(&mut self, d: &Diagnostic) {
+        let spans = d.span.into_iter().chain(d.secondary.iter().map(|l| l.span));
+        for file in spans.map(|s| s.file) {
+            if (file.0 as usize) >= self.sources.len()
+                || self.sources.get(file).text().is_some()
+                || self.read.iter().any(|(f, _)| *f == file)
+                || self.changed.contains(&file)
+            {
+                continue;
+            }
+            match self.sources.get(file).with_text() {
+                Ok(held) => {
+                    if self.read.len() >= FILES_READ_BACK {
+                        self.read.remove(0);
+                    }
+                    self.read.push((file, held.into_owned()));
+                }
+                Err(_) => self.changed.push(file),
+            }
+        }
+    }
+
+    fn get(&self, file: FileId) -> &SourceFile {
+        match self.read.iter().find(|(f, _)| *f == file) {
+            Some((_, held)) => held,
+            None => self.sources.get(file),
+        }
+    }
+
+    /// Whether `d` points into a file that changed since it was read.
+    fn changed(&self, d: &Diagnostic) -> bool {
+        let mut spans = d.span.into_iter().chain(d.secondary.iter().map(|l| l.span));
+        !self.changed.is_empty() && spans.any(|s| self.changed.contains(&s.file))
+    }
 }
 
 /// Path shown for a file: `disk_path` relative to `cwd` (with `../` where needed, `/` separators),
@@ -280,7 +342,7 @@ struct FileSpans<'d> {
     spans: Vec<(Range<usize>, AnnotationKind, Option<&'d str>)>,
 }
 
-fn human(d: &Diagnostic, sources: &SourceMap, cwd: &Path, renderer: &Renderer) -> String {
+fn human(d: &Diagnostic, sources: &Shown<'_>, cwd: &Path, renderer: &Renderer) -> String {
     let all = d
         .span
         .map(|s| (s, AnnotationKind::Primary, d.label.as_deref()))
@@ -337,6 +399,9 @@ fn human(d: &Diagnostic, sources: &SourceMap, cwd: &Path, renderer: &Renderer) -
     if let Some(help) = &d.help {
         elements.push(Level::HELP.message(help.as_str()).into());
     }
+    if sources.changed(d) {
+        elements.push(Level::NOTE.message(CHANGED).into());
+    }
     let mut out = renderer.render(&[title.elements(elements)]);
     // A snippet cut out of a long line shows a column counted from the cut; put the real one back
     // into its `--> path:line:col` (snippets are drawn in order, so search on from the last fix).
@@ -382,7 +447,7 @@ fn pieces<'t>(file: &'t SourceFile, ranges: &[Range<usize>]) -> Vec<Piece<'t>> {
         spans: Vec<(Range<usize>, usize)>,
         column: Option<(usize, u32)>,
     }
-    let text = file.text.as_str();
+    let text = file.text().unwrap_or("");
     let mut singles: Vec<Cut> = Vec::new();
     for (i, r) in ranges.iter().enumerate() {
         let start = floor_char(text, r.start);
@@ -460,7 +525,7 @@ struct Pos {
     end_column: u32,
 }
 
-fn pos(span: Span, sources: &SourceMap, cwd: &Path) -> Pos {
+fn pos(span: Span, sources: &Shown<'_>, cwd: &Path) -> Pos {
     let file = sources.get(span.file);
     let start = file.line_col(span.start as usize);
     let end = file.line_col((span.end as usize).max(span.start as usize));
@@ -502,7 +567,7 @@ struct JsonLabel<'a> {
     message: &'a str,
 }
 
-fn json_line(d: &Diagnostic, sources: &SourceMap, cwd: &Path) -> String {
+fn json_line(d: &Diagnostic, sources: &Shown<'_>, cwd: &Path) -> String {
     let p = d.span.map(|s| pos(s, sources, cwd));
     let value = JsonDiag {
         code: d.code.name(),
@@ -549,7 +614,7 @@ fn gh_escape_property(s: &str) -> String {
     gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn github_line(d: &Diagnostic, sources: &SourceMap, cwd: &Path) -> String {
+fn github_line(d: &Diagnostic, sources: &Shown<'_>, cwd: &Path) -> String {
     let command = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -699,7 +764,7 @@ fn information_uri() -> Option<&'static str> {
 
 fn sarif_location(
     span: Span,
-    sources: &SourceMap,
+    sources: &Shown<'_>,
     cwd: &Path,
     id: Option<usize>,
     message: Option<&str>,
@@ -720,7 +785,7 @@ fn sarif_location(
     }
 }
 
-fn sarif(diags: &[impl Borrow<Diagnostic>], sources: &SourceMap, cwd: &Path) -> String {
+fn sarif(diags: &[impl Borrow<Diagnostic>], sources: &mut Shown<'_>, cwd: &Path) -> String {
     let rules = Code::ALL
         .iter()
         .map(|&code| SarifRule {
@@ -732,18 +797,22 @@ fn sarif(diags: &[impl Borrow<Diagnostic>], sources: &SourceMap, cwd: &Path) -> 
     let results = diags
         .iter()
         .map(Borrow::borrow)
-        .map(|d| SarifResult {
-            rule_id: d.code.name(),
-            rule_index: Code::ALL.iter().position(|&c| c == d.code).unwrap_or(0),
-            level: sarif_level(d.severity),
-            message: SarifText { text: message_with_footers(d) },
-            locations: d.span.map(|s| sarif_location(s, sources, cwd, None, None)).into_iter().collect(),
-            related_locations: d
-                .secondary
-                .iter()
-                .enumerate()
-                .map(|(i, l)| sarif_location(l.span, sources, cwd, Some(i), Some(&l.message)))
-                .collect(),
+        .map(|d| {
+            sources.prepare(d);
+            let sources = &*sources;
+            SarifResult {
+                rule_id: d.code.name(),
+                rule_index: Code::ALL.iter().position(|&c| c == d.code).unwrap_or(0),
+                level: sarif_level(d.severity),
+                message: SarifText { text: message_with_footers(d) },
+                locations: d.span.map(|s| sarif_location(s, sources, cwd, None, None)).into_iter().collect(),
+                related_locations: d
+                    .secondary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| sarif_location(l.span, sources, cwd, Some(i), Some(&l.message)))
+                    .collect(),
+            }
         })
         .collect();
     let log = SarifLog {

@@ -179,7 +179,10 @@ pub const URI_SCHEME: &str = "kb://";
 impl Kb {
     /// The JSON API of a loaded book, rendered in memory (nothing is written).
     pub fn from_book(book: &Book) -> Result<Kb, KbError> {
-        let api = json::api(book);
+        let api = json::api(book).map_err(|e| KbError {
+            path: e.path.clone(),
+            message: format!("{}: {}", e.path.display(), e.message),
+        })?;
         let at = |what: &str| book.config.book.src.join(what);
         let err = |what: &str| {
             let path = at(what);

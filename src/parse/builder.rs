@@ -1,25 +1,29 @@
 //! Builds an [`Article`] from the expanded event stream.
 
+use super::Texts;
 use super::events::{self, Ev, EvKind, dest_span_in};
 use super::link::classify;
 use super::slug::Slugger;
 use super::{ParseInput, front_matter, html, procedure, troubleshoot};
 use crate::diag::{Code, Diagnostic, Sink};
 use crate::model::*;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, Span};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Tag};
 use std::collections::HashMap;
 
-pub(super) fn build_article(input: &ParseInput<'_>, file: FileId) -> (Article, Vec<Diagnostic>) {
-    let sources = input.sources;
-    let src = sources.get(file);
-    let fm = front_matter::parse(file, &src.text);
+pub(super) fn build_article<'a>(
+    texts: Texts<'a>,
+    input: &ParseInput<'a>,
+    file: FileId,
+) -> (Article, Vec<Diagnostic>) {
+    let src = texts.get(file);
+    let fm = front_matter::parse(file, texts.text(file));
     let mut diags = Sink::new();
     diags.extend(fm.diagnostics);
-    let mut stream = events::stream(sources, input.includes, file, fm.body_start);
+    let mut stream = events::stream(texts, input.includes, file, fm.body_start);
     diags.append(std::mem::take(&mut stream.diagnostics));
 
-    let mut b = Builder::new(sources, &stream.events);
+    let mut b = Builder::new(texts, &stream.events);
     b.run();
     diags.append(std::mem::take(&mut b.diags));
 
@@ -124,7 +128,7 @@ struct ColonImage {
 }
 
 struct Builder<'a, 'e> {
-    sources: &'a SourceMap,
+    texts: Texts<'a>,
     evs: &'e [Ev<'a>],
     pos: usize,
     preamble: Vec<Block>,
@@ -166,9 +170,9 @@ struct Builder<'a, 'e> {
 pub const MAX_NESTING: usize = 48;
 
 impl<'a, 'e> Builder<'a, 'e> {
-    fn new(sources: &'a SourceMap, evs: &'e [Ev<'a>]) -> Self {
+    fn new(texts: Texts<'a>, evs: &'e [Ev<'a>]) -> Self {
         Builder {
-            sources,
+            texts,
             evs,
             pos: 0,
             preamble: Vec::new(),
@@ -584,7 +588,7 @@ impl<'a, 'e> Builder<'a, 'e> {
     }
 
     fn paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
-        let raw = self.sources.get(span.file).slice(span);
+        let raw = self.texts.slice(span);
         if raw.contains('\n') && raw.contains(":::") {
             match self.split_image_lines(inlines, raw) {
                 Ok(blocks) => {
@@ -633,7 +637,7 @@ impl<'a, 'e> Builder<'a, 'e> {
         let mut text: Vec<Inline> = Vec::new();
         for (break_before, line) in lines {
             let Some(span) = cover_inlines(&line) else { continue };
-            if is_image_line(self.sources.get(span.file).slice(span)) {
+            if is_image_line(self.texts.slice(span)) {
                 if let Some(p) = self.joined_lines(std::mem::take(&mut text)) {
                     blocks.push(p);
                 }
@@ -658,7 +662,7 @@ impl<'a, 'e> Builder<'a, 'e> {
     }
 
     fn single_paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
-        let raw = self.sources.get(span.file).slice(span).trim();
+        let raw = self.texts.slice(span).trim();
         if let Some(rest) = raw.strip_prefix(":::") {
             return self.docfx_colon_block(rest, inlines, span);
         }
@@ -698,7 +702,7 @@ impl<'a, 'e> Builder<'a, 'e> {
     fn docfx_image(&mut self, args: &str, inlines: Vec<Inline>, span: Span) -> Block {
         let tag_src = format!("<image {args}>");
         let kind = html::tags(&tag_src).first().and_then(|t| t.attr("type")).and_then(|a| a.value.clone());
-        let raw = self.sources.get(span.file).slice(span);
+        let raw = self.texts.slice(span);
         let at = span.start + (raw.len() - raw.trim_start().len()) as u32;
         let read = match self.inline_images.get(&(span.file, at)).cloned() {
             Some(read) => Some(read),
@@ -805,7 +809,7 @@ impl<'a, 'e> Builder<'a, 'e> {
             return;
         }
         let rest = Span { start: last.span.end, ..row };
-        let dropped = self.sources.get(row.file).slice(rest);
+        let dropped = self.texts.slice(rest);
         if dropped.trim_matches(|c: char| c == '|' || c.is_whitespace()).is_empty() {
             return;
         }
@@ -864,8 +868,8 @@ impl<'a, 'e> Builder<'a, 'e> {
     /// text around each becomes text, each becomes an image whose `source` and `lightbox` are
     /// checked like any image.
     fn text_with_images(&mut self, text: &str, span: Span, out: &mut Vec<Inline>) {
-        let file_text = &self.sources.get(span.file).text;
-        let raw = self.sources.get(span.file).slice(span);
+        let file_text = self.texts.text(span.file);
+        let raw = self.texts.slice(span);
         let lower_raw = raw.to_ascii_lowercase();
         let mut pending = String::new();
         let mut rest = text;
@@ -910,7 +914,7 @@ impl<'a, 'e> Builder<'a, 'e> {
         let tag = tags.first()?;
         let get = |name: &str| tag.attr(name).and_then(|a| a.value.clone());
         let source = get("source")?;
-        let raw = self.sources.get(span.file).slice(span);
+        let raw = self.texts.slice(span);
         let dest_span = |value: &str, from_end: bool| {
             let found = if from_end { raw.rfind(value) } else { raw.find(value) };
             found.map_or(span, |p| {
@@ -979,7 +983,7 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     fn dest_span(&self, link_type: LinkType, span: Span) -> Span {
         match link_type {
-            LinkType::Inline => dest_span_in(self.sources, span),
+            LinkType::Inline => dest_span_in(self.texts, span),
             LinkType::Autolink | LinkType::Email if span.end > span.start + 1 => {
                 Span { start: span.start + 1, end: span.end - 1, ..span }
             }
@@ -1453,7 +1457,7 @@ mod tests {
 
     /// The blocks of `text` in one line: `p(text)`, `image(source line:col)`, `list[item; item]`.
     fn outline(text: &str) -> String {
-        fn blocks(bs: &[Block], article: &Article, sources: &SourceMap) -> String {
+        fn blocks(bs: &[Block], article: &Article, sources: &crate::source::SourceMap) -> String {
             let one = |b: &Block| match b {
                 Block::Paragraph { inlines, .. } => format!("p({})", plain_text(inlines)),
                 Block::DocfxImage { link, .. } => {

@@ -4,12 +4,13 @@
 //! include file become part of the including article exactly as DocFX renders them, while every
 //! event's span still points into the file it came from.
 
+use super::Texts;
 use super::front_matter;
 use crate::diag::{Code, Diagnostic, Sink};
 use crate::load::join_link;
 use crate::model::IncludeRef;
 use crate::parse::link::percent_decode;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, Span};
 use pulldown_cmark::{BrokenLink, CowStr, Event, LinkType, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -53,20 +54,20 @@ pub struct Stream<'a> {
 }
 
 /// Builds the stream of `file`, body starting at `body_start`.
-pub fn stream<'a>(
-    sources: &'a SourceMap,
+pub(super) fn stream<'a>(
+    texts: Texts<'a>,
     ctx: &IncludeContext<'_>,
     file: FileId,
     body_start: usize,
 ) -> Stream<'a> {
-    let mut x = Expander { sources, ctx, stack: vec![file], out: Stream::default() };
+    let mut x = Expander { texts, ctx, stack: vec![file], out: Stream::default() };
     x.file_events(file, body_start, false);
     x.out
 }
 
 /// Walks a file's events and, recursively, the files it includes.
 struct Expander<'a, 'c> {
-    sources: &'a SourceMap,
+    texts: Texts<'a>,
     ctx: &'c IncludeContext<'c>,
     /// The files being expanded, outermost first (for cycle detection and relative paths).
     stack: Vec<FileId>,
@@ -75,7 +76,7 @@ struct Expander<'a, 'c> {
 
 impl<'a> Expander<'a, '_> {
     fn file_events(&mut self, file: FileId, body_start: usize, inline_only: bool) {
-        let text = &self.sources.get(file).text;
+        let text = self.texts.text(file);
         let body = text.get(body_start..).unwrap_or("");
         let mut broken: Vec<(Range<usize>, String, LinkType)> = Vec::new();
         let mut callback = |link: BrokenLink<'_>| {
@@ -191,7 +192,7 @@ impl<'a> Expander<'a, '_> {
         let span = Span::new(text_span.file, marker_start..after_span.start as usize + 1);
         if !self.expand(span, link_span, dest, true) {
             // Not expanded: keep the marker as written, so no text is lost.
-            let raw = self.sources.get(span.file).slice(span).to_string();
+            let raw = self.texts.slice(span).to_string();
             self.out.events.push(Ev { kind: EvKind::Md(Event::Text(CowStr::from(raw))), span });
         }
         if !suffix.is_empty() {
@@ -205,7 +206,7 @@ impl<'a> Expander<'a, '_> {
 
     /// Resolves one include and appends its events (or a diagnostic).
     fn expand(&mut self, span: Span, link_span: Span, dest: &str, inline: bool) -> bool {
-        let sources = self.sources;
+        let sources = self.texts;
         let including = self.stack.last().copied().unwrap_or(span.file);
         let from = &sources.get(including).rel_path;
         let dest_span = dest_span_in(sources, link_span);
@@ -268,7 +269,7 @@ impl<'a> Expander<'a, '_> {
             ));
             return false;
         }
-        let fm = front_matter::parse(target, &sources.get(target).text);
+        let fm = front_matter::parse(target, sources.text(target));
         self.stack.push(target);
         self.file_events(target, fm.body_start, inline);
         self.stack.pop();
@@ -510,15 +511,15 @@ fn match_include<'b>(raw: &'b [(Event<'_>, Span)], i: usize) -> Option<(usize, &
 }
 
 /// The text between the brackets of `[title](dest)`.
-fn title_of(sources: &SourceMap, link: Span) -> String {
-    let src = sources.get(link.file).slice(link);
+fn title_of(texts: Texts<'_>, link: Span) -> String {
+    let src = texts.slice(link);
     let end = src.rfind("](").unwrap_or(src.len());
     src.get(1..end).unwrap_or("").to_string()
 }
 
 /// The destination's bytes inside a `[text](dest)` link span (the whole link when not found).
-pub fn dest_span_in(sources: &SourceMap, link: Span) -> Span {
-    let src = sources.get(link.file).slice(link);
+pub(super) fn dest_span_in(texts: Texts<'_>, link: Span) -> Span {
+    let src = texts.slice(link);
     dest_range(src)
         .map_or(link, |r| Span::new(link.file, link.start as usize + r.start..link.start as usize + r.end))
 }

@@ -43,7 +43,39 @@ pub struct ParseInput<'a> {
 
 /// Parses one article (with its includes expanded) into the model.
 pub fn parse_article(input: &ParseInput<'_>, file: FileId) -> (Article, Vec<Diagnostic>) {
-    builder::build_article(input, file)
+    builder::build_article(Texts { sources: input.sources, article: None }, input, file)
+}
+
+/// [`parse_article`] of a file whose text was released ([`crate::source::SourceFile::release`]),
+/// with that text read back (its includes are held).
+pub fn parse_released<'a>(input: &ParseInput<'a>, file: FileId, text: &'a str) -> (Article, Vec<Diagnostic>) {
+    builder::build_article(Texts { sources: input.sources, article: Some((file, text)) }, input, file)
+}
+
+/// The texts a parse reads: the source map's, and the article's own when it was read back.
+#[derive(Clone, Copy)]
+struct Texts<'a> {
+    sources: &'a SourceMap,
+    article: Option<(FileId, &'a str)>,
+}
+
+impl<'a> Texts<'a> {
+    fn get(self, file: FileId) -> &'a crate::source::SourceFile {
+        self.sources.get(file)
+    }
+
+    /// The text of `file` ("" for a released file other than the article read back: includes
+    /// are fragments, which are never released).
+    fn text(self, file: FileId) -> &'a str {
+        match self.article {
+            Some((f, text)) if f == file => text,
+            _ => self.sources.get(file).text().unwrap_or(""),
+        }
+    }
+
+    fn slice(self, span: crate::source::Span) -> &'a str {
+        self.text(span.file).get(span.range()).unwrap_or("")
+    }
 }
 
 /// Parses one Markdown text on its own (no includes resolve), for tests, fuzzing and tools.

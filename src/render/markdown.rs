@@ -16,7 +16,7 @@
 //! use kbc::render::markdown::{Links, Markdown};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let book = kbc::Book::load(kbc::config::Config::load(std::path::Path::new("."))?)?;
-//! let article = book.article(ArticleId(0));
+//! let article = book.article(ArticleId(0))?;
 //! let md = Markdown::new(&book, ArticleId(0), &article, Links::Page);
 //! let twin = md.article();
 //! let first_steps: Vec<String> = article.procedures.iter().map(|p| md.steps(&p.steps, p.start)).collect();

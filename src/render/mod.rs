@@ -1,4 +1,6 @@
-//! Renderers: pure functions from the resolved model to files. They never re-parse Markdown.
+//! Renderers: pure functions from the resolved model to files. They never parse Markdown
+//! themselves: they take each article's content from [`Book::article`], which in a low-memory build
+//! reads the article's text back and parses it again.
 //!
 //! Each output format is one module with one entry point, `write(book, out)`, called by
 //! [`write_all`] in a fixed order. Paths and URLs come from [`urls`] only.
@@ -44,6 +46,13 @@ impl RenderError {
 
     pub fn is_interrupted(&self) -> bool {
         self.path.as_os_str().is_empty() && self.message == INTERRUPTED
+    }
+}
+
+/// An article's text could not be read again to render it (a low-memory build).
+impl From<crate::source::ReadAgainError> for RenderError {
+    fn from(e: crate::source::ReadAgainError) -> RenderError {
+        RenderError { path: e.path, message: e.reason }
     }
 }
 

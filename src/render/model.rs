@@ -18,14 +18,14 @@ struct ArticleDump<'a> {
 }
 
 /// The dump of one article as pretty JSON.
-pub fn article_json(book: &Book, index: usize) -> String {
-    let whole = book.article(crate::model::ArticleId(index as u32));
+pub fn article_json(book: &Book, index: usize) -> Result<String, RenderError> {
+    let whole = book.article(crate::model::ArticleId(index as u32))?;
     let article: &Article = &whole;
     let resolved_links = book.resolution.links.get(index).map_or(&[][..], Vec::as_slice);
     let mut s = serde_json::to_string_pretty(&ArticleDump { article, resolved_links })
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
-    s
+    Ok(s)
 }
 
 /// Writes every article's dump under `out/model/`, in parallel (each file depends on its article
@@ -37,5 +37,5 @@ pub fn write(book: &Book, out: &Path) -> Result<(), RenderError> {
     book.articles
         .par_iter()
         .enumerate()
-        .try_for_each(|(i, a)| write_file(out, &format!("model/{}.json", a.rel_path), article_json(book, i)))
+        .try_for_each(|(i, a)| write_file(out, &format!("model/{}.json", a.rel_path), article_json(book, i)?))
 }

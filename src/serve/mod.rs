@@ -179,7 +179,7 @@ impl Session {
             let i = book.articles.iter().position(|a| a.rel_path == rel)?;
             let file = book.articles[i].file;
             let (text, had_bom) = crate::load::read_markdown(path)?;
-            if text != book.content.sources.get(file).text {
+            if book.content.sources.get(file).text() != Some(text.as_str()) {
                 edited.push((i, text, had_bom));
             }
         }
@@ -211,7 +211,9 @@ impl Session {
             if facts_before != crate::incremental::facts(&after) {
                 in_place.reshaped.insert(*i);
             }
-            diagnostics.extend(crate::check::check_article(&after, &book.content, &hosts));
+            diagnostics
+                .extend(crate::check::check_text(file, book.content.sources.get(file).text().unwrap_or("")));
+            diagnostics.extend(crate::check::check_article(&after, &hosts));
             if let Some(slot) = book.findings.articles.get_mut(*i) {
                 *slot = diagnostics;
             }

@@ -38,12 +38,13 @@ pub fn applies(book: &Book, article: &Article) -> bool {
     cfg.enable && topic_ok && (!article.troubleshooting.is_empty() || !article.procedures.is_empty())
 }
 
-/// The checklist of one article (for tests and other outputs).
-pub fn checklist(book: &Book, id: ArticleId) -> Option<model::Checklist> {
+/// The checklist of one article (for tests and other outputs); `None` for an unknown id, an error
+/// when the article's text cannot be read again.
+pub fn checklist(book: &Book, id: ArticleId) -> Result<Option<model::Checklist>, RenderError> {
     if id.0 as usize >= book.articles.len() {
-        return None;
+        return Ok(None);
     }
-    Some(checklist_of(book, id, &book.article(id)))
+    Ok(Some(checklist_of(book, id, &*book.article(id)?)))
 }
 
 /// The checklist of article `id`, given with its content.
@@ -57,8 +58,8 @@ fn checklist_of(book: &Book, id: ArticleId, article: &Article) -> model::Checkli
 }
 
 /// The Markdown task list of a checklist.
-pub fn to_markdown(book: &Book, c: &model::Checklist) -> String {
-    markdown::render(book, &book.article(c.article), c, strings::for_lang(&c.lang))
+pub fn to_markdown(book: &Book, c: &model::Checklist) -> Result<String, RenderError> {
+    Ok(markdown::render(book, &*book.article(c.article)?, c, strings::for_lang(&c.lang)))
 }
 
 /// What `write` produced.
@@ -140,7 +141,7 @@ pub fn write_memo(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<Sta
             }
             let id = ArticleId(i as u32);
             let r: Option<Rendered> = super::memoized(memo, "checklist", id, || {
-                let whole = book.article(id);
+                let whole = book.article(id)?;
                 let c = checklist_of(book, id, &whole);
                 let path = urls::checklist_path(article);
                 Ok(Some(Rendered {

@@ -343,12 +343,12 @@ impl SiteCtx<'_> {
 
     fn article_page(&self, id: ArticleId) -> Result<Rendered, RenderError> {
         let book = self.book;
-        let whole = book.article(id);
+        let whole = book.article(id)?;
         let article: &Article = &whole;
         let strings = strings::for_lang(&article.locale);
         let here = urls::page_path(article, "html");
         let body = body::render(book, id, article, self.sanitizer, strings);
-        let place = &self.nav.places[id.0 as usize];
+        let place = &self.nav.place(id);
         let link = |(title, path): &(String, Option<String>)| {
             LinkVars::new(title, path.as_deref().map(|p| url_from(&here, p)))
         };

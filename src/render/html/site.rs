@@ -51,7 +51,18 @@ pub struct Place {
 /// The navigation of the whole site.
 pub struct SiteNav {
     pub roots: Vec<Node>,
-    pub places: Vec<Place>,
+    /// Where each article's [`Place`] is: its entries are drawn from `roots` when its page is
+    /// rendered (held for every article, the places were a fifth of a large build's memory).
+    spots: Vec<Option<Spot>>,
+}
+
+/// An article's entry in the navigation: child indices from the roots, and its neighbours in
+/// reading order.
+#[derive(Debug, Clone)]
+struct Spot {
+    path: Vec<usize>,
+    prev: Option<ArticleId>,
+    next: Option<ArticleId>,
 }
 
 impl SiteNav {
@@ -106,8 +117,8 @@ impl SiteNav {
                 });
             }
         }
-        let places = places(book.articles.len(), &roots);
-        SiteNav { roots, places }
+        let spots = spots(book.articles.len(), &roots);
+        SiteNav { roots, spots }
     }
 
     /// The navigation data file: `window.KBC_NAV = [...]`, entries as `{t, u, x, c}`.
@@ -298,8 +309,38 @@ fn folder_tree(book: &Book, articles: &[ArticleId]) -> Vec<Node> {
     to_nodes(book, root)
 }
 
-/// Each article's place: the first entry that links to it without a fragment, else the first with one.
-fn places(count: usize, roots: &[Node]) -> Vec<Place> {
+impl SiteNav {
+    /// Where article `id` sits in the navigation (a default place when no entry links to it).
+    pub fn place(&self, id: ArticleId) -> Place {
+        let Some(Some(spot)) = self.spots.get(id.0 as usize) else { return Place::default() };
+        let Some((&me, ancestors)) = spot.path.split_last() else { return Place::default() };
+        let mut place = Place { prev: spot.prev, next: spot.next, ..Place::default() };
+        let mut level = &self.roots[..];
+        for &i in ancestors {
+            let n = &level[i];
+            place.trail.push((n.title.clone(), n.path.clone()));
+            level = &n.children;
+        }
+        let lo = me.saturating_sub(SIBLINGS_AROUND);
+        let hi = (me + SIBLINGS_AROUND + 1).min(level.len());
+        place.more_before = lo > 0;
+        place.more_after = hi < level.len();
+        for (i, n) in level.iter().enumerate().take(hi).skip(lo) {
+            place.siblings.push((n.title.clone(), n.path.clone(), i == me));
+        }
+        place.children = level[me]
+            .children
+            .iter()
+            .take(2 * SIBLINGS_AROUND)
+            .map(|n| (n.title.clone(), n.path.clone()))
+            .collect();
+        place
+    }
+}
+
+/// Each article's spot: the first entry that links to it without a fragment, else the first with
+/// one.
+fn spots(count: usize, roots: &[Node]) -> Vec<Option<Spot>> {
     // (article, path of child indices) in preorder.
     let mut order: Vec<(ArticleId, Vec<usize>, bool)> = Vec::new();
     fn walk(nodes: &[Node], path: &mut Vec<usize>, out: &mut Vec<(ArticleId, Vec<usize>, bool)>) {
@@ -326,34 +367,15 @@ fn places(count: usize, roots: &[Node]) -> Vec<Place> {
     let mut sequence: Vec<(usize, ArticleId)> =
         best.iter().enumerate().filter_map(|(a, b)| b.map(|(k, _)| (k, ArticleId(a as u32)))).collect();
     sequence.sort();
-    let mut places = vec![Place::default(); count];
+    let mut spots = vec![None; count];
     for (pos, &(k, a)) in sequence.iter().enumerate() {
-        let path = &order[k].1;
-        let place = &mut places[a.0 as usize];
-        place.prev = pos.checked_sub(1).map(|p| sequence[p].1);
-        place.next = sequence.get(pos + 1).map(|s| s.1);
-        let mut level = roots;
-        for &i in &path[..path.len() - 1] {
-            let n = &level[i];
-            place.trail.push((n.title.clone(), n.path.clone()));
-            level = &n.children;
-        }
-        let me = path[path.len() - 1];
-        let lo = me.saturating_sub(SIBLINGS_AROUND);
-        let hi = (me + SIBLINGS_AROUND + 1).min(level.len());
-        place.more_before = lo > 0;
-        place.more_after = hi < level.len();
-        for (i, n) in level.iter().enumerate().take(hi).skip(lo) {
-            place.siblings.push((n.title.clone(), n.path.clone(), i == me));
-        }
-        place.children = level[me]
-            .children
-            .iter()
-            .take(2 * SIBLINGS_AROUND)
-            .map(|n| (n.title.clone(), n.path.clone()))
-            .collect();
+        spots[a.0 as usize] = Some(Spot {
+            path: std::mem::take(&mut order[k].1),
+            prev: pos.checked_sub(1).map(|p| sequence[p].1),
+            next: sequence.get(pos + 1).map(|s| s.1),
+        });
     }
-    places
+    spots
 }
 
 /// Translations: articles sharing an `ms.assetid`, in other locales.

@@ -4,15 +4,21 @@ use super::Ctx;
 use super::text::{TOKENIZER, match_key, nfc, sha256_hex};
 use super::types as wire;
 use crate::model::{self, ArticleId, SectionId, SectionRef};
+use crate::render::RenderError;
 use crate::render::markdown::{Links, Markdown};
 use crate::resolve::Resolved;
 use std::collections::{BTreeMap, HashSet};
 
 /// The article's JSON document. `twin` is its Markdown twin (for the hash and the stats).
 /// `a` is article `id` with its content.
-pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, a: &model::Article, twin: &str) -> wire::Article {
+pub(super) fn article(
+    cx: &Ctx<'_>,
+    id: ArticleId,
+    a: &model::Article,
+    twin: &str,
+) -> Result<wire::Article, RenderError> {
     let md = Markdown::new(cx.book, id, a, Links::Site);
-    wire::Article {
+    Ok(wire::Article {
         schema: super::schema_url(super::ARTICLE_SCHEMA),
         id: cx.article_id(id).to_string(),
         asset_id: a.meta.assetid.as_ref().map(|g| g.as_str().to_string()),
@@ -28,7 +34,7 @@ pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, a: &model::Article, twin: &st
         content_sha256: sha256_hex(twin),
         translations: cx.translations(id),
         sections: (0..a.sections.len()).map(|i| section(cx, &md, id, SectionId(i as u32))).collect(),
-        troubleshooting: entries(cx, &md),
+        troubleshooting: entries(cx, &md)?,
         procedures: a.procedures.iter().map(|p| procedure(cx, &md, id, p)).collect(),
         links: links(cx, &md, id),
         stats: wire::Stats {
@@ -36,7 +42,7 @@ pub(super) fn article(cx: &Ctx<'_>, id: ArticleId, a: &model::Article, twin: &st
             tokens: cx.tokens.count(twin) as u64,
             tokenizer: TOKENIZER.to_string(),
         },
-    }
+    })
 }
 
 fn section(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, sid: SectionId) -> wire::Section {
@@ -56,7 +62,11 @@ fn section(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, sid: SectionId) -> wi
 }
 
 /// The article's troubleshooting rows, one entry per message group, in table order.
-pub(super) fn entries(cx: &Ctx<'_>, md: &Markdown<'_>) -> Vec<wire::TroubleshootingEntry> {
+/// An error when an article a resolution leads to cannot be read again.
+pub(super) fn entries(
+    cx: &Ctx<'_>,
+    md: &Markdown<'_>,
+) -> Result<Vec<wire::TroubleshootingEntry>, RenderError> {
     let (id, a) = (md.id(), md.model());
     let mut groups: BTreeMap<usize, Vec<&model::TroubleshootingEntry>> = BTreeMap::new();
     for e in &a.troubleshooting {
@@ -79,7 +89,7 @@ pub(super) fn entries(cx: &Ctx<'_>, md: &Markdown<'_>) -> Vec<wire::Troubleshoot
             n += 1;
             entry_id = format!("{base}~{n}");
         }
-        let causes: Vec<wire::Cause> = rows.iter().map(|row| cause(cx, md, row)).collect();
+        let causes: Vec<wire::Cause> = rows.iter().map(|row| cause(cx, md, row)).collect::<Result<_, _>>()?;
         let mut places = vec![(id, first.section)];
         places.extend(rows.iter().filter_map(|r| r.procedure).map(|p| (p.article, Some(p.section))));
         out.push(wire::TroubleshootingEntry {
@@ -101,12 +111,16 @@ pub(super) fn entries(cx: &Ctx<'_>, md: &Markdown<'_>) -> Vec<wire::Troubleshoot
             provenance: provenance(cx, first),
         });
     }
-    out
+    Ok(out)
 }
 
-fn cause(cx: &Ctx<'_>, md: &Markdown<'_>, row: &model::TroubleshootingEntry) -> wire::Cause {
-    let procedure = row.procedure.map(|p| procedure_section(cx, md, p));
-    wire::Cause {
+fn cause(
+    cx: &Ctx<'_>,
+    md: &Markdown<'_>,
+    row: &model::TroubleshootingEntry,
+) -> Result<wire::Cause, RenderError> {
+    let procedure = row.procedure.map(|p| procedure_section(cx, md, p)).transpose()?;
+    Ok(wire::Cause {
         text: row.cause_text.as_deref().map(nfc),
         markdown: row.cause.as_deref().map(|i| md.inlines(i)).filter(|m| !m.is_empty()),
         resolution: wire::Resolution {
@@ -115,21 +129,25 @@ fn cause(cx: &Ctx<'_>, md: &Markdown<'_>, row: &model::TroubleshootingEntry) -> 
             procedure,
         },
         provenance: provenance(cx, row),
-    }
+    })
 }
 
 /// The section a resolution leads to, in the article `here` renders or in another.
-fn procedure_section(cx: &Ctx<'_>, here: &Markdown<'_>, at: SectionRef) -> wire::ProcedureSection {
+fn procedure_section(
+    cx: &Ctx<'_>,
+    here: &Markdown<'_>,
+    at: SectionRef,
+) -> Result<wire::ProcedureSection, RenderError> {
     let other;
     let (a, md) = if at.article == here.id() {
         (here.model(), None)
     } else {
-        other = cx.book.article(at.article);
+        other = cx.book.article(at.article)?;
         (&*other, Some(Markdown::new(cx.book, at.article, &other, Links::Site)))
     };
     let md = md.as_ref().unwrap_or(here);
     let s = a.section(at.section);
-    wire::ProcedureSection {
+    Ok(wire::ProcedureSection {
         article_id: cx.article_id(at.article).to_string(),
         section_id: cx.section_id(at.article, at.section).to_string(),
         title: nfc(s.title.trim()),
@@ -141,7 +159,7 @@ fn procedure_section(cx: &Ctx<'_>, here: &Markdown<'_>, at: SectionRef) -> wire:
             .filter(|p| p.section == Some(at.section))
             .map(|p| procedure(cx, md, at.article, p))
             .collect(),
-    }
+    })
 }
 
 fn procedure(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, p: &model::Procedure) -> wire::Procedure {
@@ -206,7 +224,7 @@ fn provenance(cx: &Ctx<'_>, row: &model::TroubleshootingEntry) -> wire::Provenan
         source_path: sources.get(row.span.file).rel_path.clone(),
         table: row.table as u32,
         row: row.row as u32,
-        line: sources.line_col(row.span).line,
+        line: sources.line(row.span),
     }
 }
 
@@ -239,7 +257,7 @@ fn links(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId) -> Vec<wire::Link> {
                 article_id,
                 section_id,
                 in_section: l.section.map(|s| cx.section_id(id, s).to_string()),
-                line: cx.book.content.sources.line_col(l.dest_span).line,
+                line: cx.book.content.sources.line(l.dest_span),
             }
         })
         .collect()

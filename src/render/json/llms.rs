@@ -105,11 +105,11 @@ pub(super) fn write(cx: &Ctx<'_>, set: &Set, out: &Path) -> Result<Vec<String>, 
                 .par_iter()
                 .map(|&a| {
                     let page = cx.url_from(&full, &urls::page_path(cx.outline(a), "html"), None);
-                    let article = cx.book.article(a);
+                    let article = cx.book.article(a)?;
                     let twin = Markdown::new(cx.book, a, &article, links.clone()).article();
-                    format!("<!-- source: {page} -->\n\n{twin}\n")
+                    Ok(format!("<!-- source: {page} -->\n\n{twin}\n"))
                 })
-                .collect();
+                .collect::<Result<_, RenderError>>()?;
             for text in texts {
                 spool.write(b"\n")?;
                 spool.write(text.as_bytes())?;

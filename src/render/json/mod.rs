@@ -177,16 +177,17 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     };
     // Each article's files are written as soon as they are rendered. The JSONL files (each the
     // size of every article's text) are streamed in article order, a batch of articles at a
-    // time, so only the manifest lines are held for the whole book.
+    // time; so are the manifest's articles, to a spool (tens of MB in a large book).
+    let manifest_file = format!("{API_DIR}/manifest.json");
     let mut lines = if memo.whole_book() {
-        Some([
+        Some((
             super::StreamedFile::create(out, &format!("{API_DIR}/troubleshooting.jsonl"))?,
             super::StreamedFile::create(out, &format!("{API_DIR}/chunks.jsonl"))?,
-        ])
+            ManifestArticles::new(out, &manifest_file)?,
+        ))
     } else {
         None
     };
-    let mut manifest = Vec::new();
     let ids: Vec<ArticleId> =
         (0..book.articles.len() as u32).map(ArticleId).filter(|&id| memo.in_scope(id)).collect();
     for batch in ids.chunks(STREAM_BATCH) {
@@ -194,10 +195,10 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
             .par_iter()
             .map(|&id| {
                 let r = super::memoized(memo, "json", id, || {
-                    let a = book.article(id);
+                    let a = book.article(id)?;
                     // Hashed as written, final newline included.
                     let twin = format!("{}\n", Markdown::new(book, id, &a, Links::Page).article());
-                    let article = article::article(&cx, id, &a, &twin);
+                    let article = article::article(&cx, id, &a, &twin)?;
                     let file = cx.json_path(id);
                     Ok(Rendered {
                         article: pretty(&article).map_err(json_err(&file))?,
@@ -213,20 +214,20 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
             })
             .collect::<Result<_, RenderError>>()?;
         for r in rendered {
-            if let Some([entries, chunks]) = &mut lines {
+            if let Some((entries, chunks, manifest)) = &mut lines {
                 entries.write(r.entries.as_bytes())?;
                 chunks.write(r.chunks.as_bytes())?;
+                manifest.push(&r.manifest)?;
             }
-            manifest.push(r.manifest);
         }
     }
-    let Some([entries, chunks]) = lines else {
+    let Some((entries, chunks, manifest)) = lines else {
         return Ok(());
     };
     entries.finish()?;
     chunks.finish()?;
-    let file = format!("{API_DIR}/manifest.json");
-    write_file(out, &file, pretty(&cx.manifest(manifest)).map_err(json_err(&file))?)?;
+    let head = pretty(&cx.manifest(Vec::new())).map_err(json_err(&manifest_file))?;
+    manifest.finish(out, &manifest_file, &head)?;
     for (name, schema) in schemas() {
         let file = format!("{SCHEMA_DIR}/{name}");
         write_file(out, &file, pretty(&schema).map_err(json_err(&file))?)?;
@@ -244,6 +245,58 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     Ok(())
 }
 
+/// The manifest's articles as they are rendered, in a spool, each as `pretty` prints it inside the
+/// manifest: the manifest is written around them at the end, byte for byte what printing the
+/// whole [`types::Manifest`] at once gives.
+struct ManifestArticles {
+    spool: super::Spool,
+    bytes: u64,
+    /// The manifest's path, for errors.
+    path: std::path::PathBuf,
+}
+
+impl ManifestArticles {
+    fn new(out: &Path, rel: &str) -> Result<ManifestArticles, RenderError> {
+        Ok(ManifestArticles { spool: super::Spool::create(out, rel)?, bytes: 0, path: out.join(rel) })
+    }
+
+    fn push(&mut self, article: &types::ManifestArticle) -> Result<(), RenderError> {
+        let text = serde_json::to_string_pretty(article)
+            .map_err(|e| RenderError { path: self.path.clone(), message: e.to_string() })?;
+        // Two levels deep (the manifest object, its `articles` array); JSON strings hold no line
+        // breaks, so every line of the article moves by the same four spaces.
+        let mut piece = String::with_capacity(text.len() + text.len() / 8);
+        piece.push_str(if self.bytes == 0 { "\n" } else { ",\n" });
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                piece.push('\n');
+            }
+            piece.push_str("    ");
+            piece.push_str(line);
+        }
+        self.spool.write(piece.as_bytes())?;
+        self.bytes += piece.len() as u64;
+        Ok(())
+    }
+
+    /// Writes `out/rel`: `head` (the manifest printed without articles, ending in
+    /// `"articles": []`) with the spooled articles in its array.
+    fn finish(self, out: &Path, rel: &str, head: &str) -> Result<(), RenderError> {
+        let Some(head) = head.strip_suffix("[]\n}\n") else {
+            return Err(RenderError {
+                path: self.path,
+                message: "the manifest does not end in its articles".into(),
+            });
+        };
+        let mut file = super::StreamedFile::create(out, rel)?;
+        file.write(head.as_bytes())?;
+        file.write(b"[")?;
+        file.copy_from(&mut self.spool.into_reader()?, self.bytes)?;
+        file.write(if self.bytes == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
+        file.finish()
+    }
+}
+
 /// Articles rendered between two writes of the JSONL files: enough to keep both cores busy, few
 /// enough that their lines are a small part of the book's.
 pub(super) const STREAM_BATCH: usize = 256;
@@ -259,8 +312,9 @@ pub struct Api {
     pub chunks: Vec<types::Chunk>,
 }
 
-/// Renders the JSON API of `book` in memory, whether or not `[output.json]` is enabled.
-pub fn api(book: &Book) -> Api {
+/// Renders the JSON API of `book` in memory, whether or not `[output.json]` is enabled. An error
+/// when an article's text cannot be read again (a low-memory build).
+pub fn api(book: &Book) -> Result<Api, RenderError> {
     let parts = Parts::new(book);
     let cx = Ctx::new(book, &parts);
     let bounds = Bounds::new(&book.config.output.json);
@@ -268,12 +322,12 @@ pub fn api(book: &Book) -> Api {
         .into_par_iter()
         .map(|i| {
             let id = ArticleId(i as u32);
-            let a = book.article(id);
+            let a = book.article(id)?;
             let twin = format!("{}\n", Markdown::new(book, id, &a, Links::Page).article());
-            let article = article::article(&cx, id, &a, &twin);
-            (twin, article, chunks::chunks(&cx, id, &a, bounds))
+            let article = article::article(&cx, id, &a, &twin)?;
+            Ok((twin, article, chunks::chunks(&cx, id, &a, bounds)))
         })
-        .collect();
+        .collect::<Result<_, RenderError>>()?;
     let manifest = cx.manifest(rendered.iter().map(|(_, a, _)| manifest_article(a)).collect());
     let mut api = Api { manifest, articles: Vec::new(), twins: Vec::new(), chunks: Vec::new() };
     for (twin, article, chunks) in rendered {
@@ -281,7 +335,7 @@ pub fn api(book: &Book) -> Api {
         api.twins.push(twin);
         api.chunks.extend(chunks);
     }
-    api
+    Ok(api)
 }
 
 /// What the wire builders share that depends only on the book's shape (every article's path,
