@@ -224,11 +224,6 @@ impl Content {
         self.files.iter().filter(|(_, r)| *r == Role::Article).map(|&(f, _)| f)
     }
 
-    /// The size of every article's Markdown, in bytes.
-    pub fn article_bytes(&self) -> u64 {
-        self.articles().map(|f| self.sources.get(f).len() as u64).sum()
-    }
-
     /// Where include paths are looked up.
     pub fn include_context(&self) -> crate::parse::IncludeContext<'_> {
         crate::parse::IncludeContext {

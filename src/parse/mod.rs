@@ -46,8 +46,8 @@ pub fn parse_article(input: &ParseInput<'_>, file: FileId) -> (Article, Vec<Diag
     builder::build_article(Texts { sources: input.sources, article: None }, input, file)
 }
 
-/// [`parse_article`] of a file whose text was released ([`crate::source::SourceFile::release`]),
-/// with that text read back (its includes are held).
+/// [`parse_article`] with `text` as the file's text: its text read back after a low-memory load
+/// released it ([`crate::source::SourceFile::release`]), or the held one (includes are always held).
 pub fn parse_released<'a>(input: &ParseInput<'a>, file: FileId, text: &'a str) -> (Article, Vec<Diagnostic>) {
     builder::build_article(Texts { sources: input.sources, article: Some((file, text)) }, input, file)
 }
