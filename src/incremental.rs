@@ -43,8 +43,24 @@ fn stale_allowed(name: &str) -> bool {
     name.strip_prefix("search-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A cache entry: its folder (the renderer) and file name (the key).
-type Entry = (String, String);
+/// A cache entry: `folder/file`, its folder (the renderer, no `/` in it) and file name (the key),
+/// in one allocation: a build records one per article and renderer.
+#[derive(PartialEq, Eq, Hash)]
+struct Entry(Box<str>);
+
+impl Entry {
+    fn new(folder: &str, file: &str) -> Entry {
+        Entry(format!("{folder}/{file}").into_boxed_str())
+    }
+
+    fn folder(&self) -> &str {
+        self.0.split_once('/').map_or(&*self.0, |(folder, _)| folder)
+    }
+
+    fn file(&self) -> &str {
+        self.0.split_once('/').map_or("", |(_, file)| file)
+    }
+}
 
 /// What this build did with a cache entry.
 enum Used {
@@ -54,7 +70,7 @@ enum Used {
     Written,
     /// Rendered before the new build folder was known, or writing it there failed:
     /// [`Cache::persist`] writes it (and reports the error).
-    Held(Vec<u8>),
+    Held(Box<[u8]>),
 }
 
 /// The render cache of one build: keys of the current articles, and where the previous build
@@ -140,12 +156,13 @@ impl Cache {
     /// yet written are written.
     pub fn persist(&self, out: &Path) -> std::io::Result<()> {
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        let folders: BTreeSet<&String> = used.keys().map(|(folder, _)| folder).collect();
+        let folders: BTreeSet<&str> = used.keys().map(Entry::folder).collect();
         for folder in folders {
             std::fs::create_dir_all(out.join(CACHE_DIR).join(folder))?;
         }
         let written_here = self.out.get().is_some_and(|o| o == out);
-        used.par_iter().try_for_each(|((folder, file), state)| {
+        used.par_iter().try_for_each(|(entry, state)| {
+            let (folder, file) = (entry.folder(), entry.file());
             let to = out.join(CACHE_DIR).join(folder).join(file);
             match state {
                 Used::Held(b) => std::fs::write(&to, b),
@@ -169,7 +186,7 @@ impl Cache {
 
     fn lookup(&self, folder: &str, file: String) -> Option<Vec<u8>> {
         let bytes = std::fs::read(self.previous.join(folder).join(&file)).ok()?;
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), Used::Reused);
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(Entry::new(folder, &file), Used::Reused);
         Some(bytes)
     }
 
@@ -195,11 +212,11 @@ impl Cache {
         } else {
             let mut held = Vec::new();
             match encode(&mut held) {
-                Ok(()) => Used::Held(held),
+                Ok(()) => Used::Held(held.into_boxed_slice()),
                 Err(_) => return,
             }
         };
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert((folder.to_string(), file), state);
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(Entry::new(folder, &file), state);
     }
 }
 
@@ -262,10 +279,7 @@ impl Memo for Cache {
             }
             None => return None,
         };
-        self.used
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(("global".to_string(), file), Used::Reused);
+        self.used.lock().unwrap_or_else(|e| e.into_inner()).insert(Entry::new("global", &file), Used::Reused);
         self.reused_globals.fetch_add(1, Ordering::Relaxed);
         Some(n)
     }

@@ -156,12 +156,14 @@ impl SourceFile {
         self.len() == 0
     }
 
-    /// Lets the text go, keeping its length, its line index and its digest. A low-memory load
-    /// releases each article's text once it is read; [`SourceFile::read_again`] reads it back.
+    /// Lets the text go, keeping its length and its digest. A low-memory load releases each
+    /// article's text once it is read; [`SourceFile::read_again`] and [`SourceFile::with_text`]
+    /// give it back. Positions in a released file are not known until then: its line index goes
+    /// too (four bytes a line, 23 MB at 50,000 articles).
     pub fn release(&mut self) {
         if let Text::Held(text) = &self.text {
             let (len, digest) = (text.len(), digest(text));
-            self.line_starts();
+            self.line_starts = OnceLock::new();
             self.char_marks = OnceLock::new();
             self.text = Text::Released { len, digest };
         }
@@ -217,8 +219,8 @@ impl SourceFile {
         })
     }
 
-    /// The 1-based line of a byte offset (clamped to the text), without counting its column. It is
-    /// known after the text is released.
+    /// The 1-based line of a byte offset (clamped to the text), without counting its column (1 in
+    /// a released file: see [`SourceFile::release`]).
     pub fn line_of(&self, offset: usize) -> u32 {
         let starts = self.line_starts();
         let line_idx = match starts.binary_search(&clamp_u32(offset.min(self.len()))) {
@@ -229,11 +231,10 @@ impl SourceFile {
     }
 
     /// Line and column of a byte offset. Offsets past the end or inside a UTF-8 sequence are clamped.
-    /// Columns count characters, so a released file's are not known: they are given as 1 (read
-    /// the text again with [`SourceFile::read_again`] to show a position to a person).
+    /// A released file's positions are not known (1:1): take it [`SourceFile::with_text`] first.
     pub fn line_col(&self, offset: usize) -> LineCol {
         let Some(text) = self.text() else {
-            return LineCol { line: self.line_of(offset), col: 1 };
+            return LineCol { line: 1, col: 1 };
         };
         let offset = offset.min(text.len());
         let starts = self.line_starts();
@@ -372,11 +373,6 @@ impl SourceMap {
         self.get(span.file).line_col(span.start as usize)
     }
 
-    /// The 1-based line where `span` starts, known whether or not the text is held.
-    pub fn line(&self, span: Span) -> u32 {
-        self.get(span.file).line_of(span.start as usize)
-    }
-
     /// `path:line:col` for messages, with the path as given by `display_path`.
     pub fn location(&self, span: Span) -> String {
         let lc = self.line_col(span);
@@ -414,7 +410,6 @@ mod tests {
         let before = f.line_col(9);
         f.release();
         assert_eq!((f.text(), f.len()), (None, text.len()));
-        assert_eq!(f.line_of(9), before.line);
         assert_eq!(f.slice(Span::new(FileId(0), 0..3)), "");
         assert_eq!(f.read_again().as_deref(), Ok(text));
         assert_eq!(f.with_text().expect("same text").line_col(9), before);

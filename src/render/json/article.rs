@@ -7,6 +7,7 @@ use crate::model::{self, ArticleId, SectionId, SectionRef};
 use crate::render::RenderError;
 use crate::render::markdown::{Links, Markdown};
 use crate::resolve::Resolved;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use std::collections::{BTreeMap, HashSet};
 
 /// The article's JSON document. `twin` is its Markdown twin (for the hash and the stats).
@@ -18,6 +19,9 @@ pub(super) fn article(
     twin: &str,
 ) -> Result<wire::Article, RenderError> {
     let md = Markdown::new(cx.book, id, a, Links::Site);
+    let sources = &cx.book.content.sources;
+    let text = sources.get(a.file).with_text()?;
+    let lines = Lines { sources, article: (a.file, &text) };
     Ok(wire::Article {
         schema: super::schema_url(super::ARTICLE_SCHEMA),
         id: cx.article_id(id).to_string(),
@@ -34,9 +38,9 @@ pub(super) fn article(
         content_sha256: sha256_hex(twin),
         translations: cx.translations(id),
         sections: (0..a.sections.len()).map(|i| section(cx, &md, id, SectionId(i as u32))).collect(),
-        troubleshooting: entries(cx, &md)?,
+        troubleshooting: entries(cx, &md, &lines)?,
         procedures: a.procedures.iter().map(|p| procedure(cx, &md, id, p)).collect(),
-        links: links(cx, &md, id),
+        links: links(cx, &md, id, &lines),
         stats: wire::Stats {
             characters: twin.chars().count() as u64,
             tokens: cx.tokens.count(twin) as u64,
@@ -63,9 +67,10 @@ fn section(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, sid: SectionId) -> wi
 
 /// The article's troubleshooting rows, one entry per message group, in table order.
 /// An error when an article a resolution leads to cannot be read again.
-pub(super) fn entries(
+fn entries(
     cx: &Ctx<'_>,
     md: &Markdown<'_>,
+    lines: &Lines<'_>,
 ) -> Result<Vec<wire::TroubleshootingEntry>, RenderError> {
     let (id, a) = (md.id(), md.model());
     let mut groups: BTreeMap<usize, Vec<&model::TroubleshootingEntry>> = BTreeMap::new();
@@ -89,7 +94,8 @@ pub(super) fn entries(
             n += 1;
             entry_id = format!("{base}~{n}");
         }
-        let causes: Vec<wire::Cause> = rows.iter().map(|row| cause(cx, md, row)).collect::<Result<_, _>>()?;
+        let causes: Vec<wire::Cause> =
+            rows.iter().map(|row| cause(cx, md, row, lines)).collect::<Result<_, _>>()?;
         let mut places = vec![(id, first.section)];
         places.extend(rows.iter().filter_map(|r| r.procedure).map(|p| (p.article, Some(p.section))));
         out.push(wire::TroubleshootingEntry {
@@ -108,7 +114,7 @@ pub(super) fn entries(
             match_key: key,
             causes,
             alerts: alerts(cx, &places),
-            provenance: provenance(cx, first),
+            provenance: provenance(cx, first, lines),
         });
     }
     Ok(out)
@@ -118,6 +124,7 @@ fn cause(
     cx: &Ctx<'_>,
     md: &Markdown<'_>,
     row: &model::TroubleshootingEntry,
+    lines: &Lines<'_>,
 ) -> Result<wire::Cause, RenderError> {
     let procedure = row.procedure.map(|p| procedure_section(cx, md, p)).transpose()?;
     Ok(wire::Cause {
@@ -128,7 +135,7 @@ fn cause(
             markdown: row.resolution.as_deref().map(|i| md.inlines(i)).filter(|m| !m.is_empty()),
             procedure,
         },
-        provenance: provenance(cx, row),
+        provenance: provenance(cx, row, lines),
     })
 }
 
@@ -218,17 +225,31 @@ fn alerts(cx: &Ctx<'_>, places: &[(ArticleId, Option<SectionId>)]) -> Vec<wire::
     out
 }
 
-fn provenance(cx: &Ctx<'_>, row: &model::TroubleshootingEntry) -> wire::Provenance {
-    let sources = &cx.book.content.sources;
+fn provenance(cx: &Ctx<'_>, row: &model::TroubleshootingEntry, lines: &Lines<'_>) -> wire::Provenance {
     wire::Provenance {
-        source_path: sources.get(row.span.file).rel_path.clone(),
+        source_path: cx.book.content.sources.get(row.span.file).rel_path.clone(),
         table: row.table as u32,
         row: row.row as u32,
-        line: sources.line(row.span),
+        line: lines.line(row.span),
     }
 }
 
-fn links(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId) -> Vec<wire::Link> {
+/// Lines of the article being rendered, from its text (read back in a low-memory build, which
+/// does not keep released files' line indexes), and of the files it includes.
+struct Lines<'a> {
+    sources: &'a SourceMap,
+    article: (FileId, &'a SourceFile),
+}
+
+impl Lines<'_> {
+    fn line(&self, span: Span) -> u32 {
+        let (file, text) = self.article;
+        let source = if span.file == file { text } else { self.sources.get(span.file) };
+        source.line_of(span.start as usize)
+    }
+}
+
+fn links(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, lines: &Lines<'_>) -> Vec<wire::Link> {
     let a = cx.outline(id);
     let resolved = cx.book.resolution.links.get(id.0 as usize);
     a.links
@@ -257,7 +278,7 @@ fn links(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId) -> Vec<wire::Link> {
                 article_id,
                 section_id,
                 in_section: l.section.map(|s| cx.section_id(id, s).to_string()),
-                line: cx.book.content.sources.line(l.dest_span),
+                line: lines.line(l.dest_span),
             }
         })
         .collect()
