@@ -157,7 +157,7 @@ pub fn load_until(
     }
 
     let mut texts = Vec::with_capacity(markdown.len());
-    // Include targets (content-relative) of every Markdown file, scanned as it is read.
+    // Include targets (content-relative) of every file read, scanned as it is read.
     let mut includes: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // Possible articles whose text is still held, and their size in bytes.
     let (mut held, mut held_bytes) = (Vec::new(), 0u64);
@@ -167,15 +167,13 @@ pub fn load_until(
         }
         let Some(id) = read_text(&mut content, &rel, &disk) else { continue };
         content.by_lower_path.entry(rel.to_lowercase()).or_insert(id);
-        if !is_nav {
-            let text = content.sources.get(id).text().unwrap_or("");
-            let targets =
-                include_targets(text).iter().filter_map(|t| join_link(&content.paths, &rel, t)).collect();
-            includes.insert(rel.clone(), targets);
-            if !in_includes_folder(&rel) {
-                held.push(id);
-                held_bytes += text.len() as u64;
-            }
+        let text = content.sources.get(id).text().unwrap_or("");
+        let targets =
+            include_targets(text).iter().filter_map(|t| join_link(&content.paths, &rel, t)).collect();
+        includes.insert(rel.clone(), targets);
+        if !is_nav && !in_includes_folder(&rel) {
+            held.push(id);
+            held_bytes += text.len() as u64;
         }
         content.by_path.insert(rel, id);
         texts.push((id, is_nav));
