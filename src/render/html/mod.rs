@@ -130,9 +130,13 @@ fn write_search(out: &Path, memo: &dyn super::Memo, docs: SearchInput) -> Result
     search::build(docs, &index)
 }
 
-/// What the search index is built from: every page's document, and how many indexes to split
-/// them into.
-type SearchInput = (Vec<search::SearchDoc>, usize);
+/// What the search index is built from: every page's document, spooled, and how many indexes to
+/// split them into.
+type SearchInput = (search::SpooledDocs, usize);
+
+/// Pages rendered between two writes of their search documents to the spool: enough to keep both
+/// cores busy.
+const PAGE_BATCH: usize = 256;
 
 /// Every page and the site's other files but the search index; returns what the index is to be
 /// built from, when the site has one.
@@ -156,19 +160,29 @@ fn write_pages(
     let (theme, nav, search, home) = (&parts.theme, &parts.nav, parts.search, parts.home);
     let ctx = parts.ctx(book);
 
-    // Each page is written as soon as it is rendered; only what the search index needs is kept
-    // (nothing but a count when the site has no search).
-    let pages: Vec<(usize, Option<search::SearchDoc>)> = (0..book.articles.len())
-        .into_par_iter()
-        .filter(|&i| memo.in_scope(ArticleId(i as u32)))
-        .map(|i| {
-            let id = ArticleId(i as u32);
-            let page = super::memoized(memo, "html", id, || ctx.article_page(id))?;
-            write_file(out, &page.path, &page.html)?;
-            Ok((page.unresolved, search.then_some(page.search)))
-        })
-        .collect::<Result<_, RenderError>>()?;
-    let mut stats = Stats { pages: pages.len(), ..Stats::default() };
+    // Each page is written as soon as it is rendered; what the search index needs is spooled to
+    // disk, a batch of pages at a time, in page order.
+    let mut spool = if search && memo.whole_book() { Some(search::DocSpool::create(out)?) } else { None };
+    let ids: Vec<ArticleId> =
+        (0..book.articles.len() as u32).map(ArticleId).filter(|&id| memo.in_scope(id)).collect();
+    let mut unresolved_links = 0;
+    for batch in ids.chunks(PAGE_BATCH) {
+        let pages: Vec<(usize, Option<search::SearchDoc>)> = batch
+            .par_iter()
+            .map(|&id| {
+                let page = super::memoized(memo, "html", id, || ctx.article_page(id))?;
+                write_file(out, &page.path, &page.html)?;
+                Ok((page.unresolved, spool.is_some().then_some(page.search)))
+            })
+            .collect::<Result<_, RenderError>>()?;
+        for (unresolved, doc) in pages {
+            unresolved_links += unresolved;
+            if let (Some(spool), Some(doc)) = (&mut spool, doc) {
+                spool.push(&doc)?;
+            }
+        }
+    }
+    let mut stats = Stats { pages: ids.len(), ..Stats::default() };
     if !memo.whole_book() {
         return Ok((stats, None));
     }
@@ -192,8 +206,11 @@ fn write_pages(
         }
         std::fs::copy(&from, &to).map_err(|e| RenderError::io(&from, e))?;
     }
-    stats.unresolved_links = pages.iter().map(|(unresolved, _)| unresolved).sum();
-    let docs = search.then(|| (pages.into_iter().filter_map(|(_, doc)| doc).collect(), parts.search_shards));
+    stats.unresolved_links = unresolved_links;
+    let docs = match spool {
+        Some(spool) => Some((spool.into_docs()?, parts.search_shards)),
+        None => None,
+    };
     Ok((stats, docs))
 }
 

@@ -51,17 +51,87 @@ pub fn shard_dir(i: usize) -> String {
     if i == 0 { String::new() } else { format!("{i}/") }
 }
 
-/// `docs` cut into `shards` runs of consecutive pages whose sizes differ by at most one.
-fn split_docs(mut docs: Vec<SearchDoc>, shards: usize) -> Vec<Vec<SearchDoc>> {
-    let shards = shards.clamp(1, docs.len().max(1));
-    let (base, extra) = (docs.len() / shards, docs.len() % shards);
-    let mut out = Vec::with_capacity(shards);
-    for i in (0..shards).rev() {
-        let len = base + usize::from(i < extra);
-        out.push(docs.split_off(docs.len() - len));
+/// The sizes of `shards` runs of consecutive pages out of `pages`, differing by at most one.
+fn shard_sizes(pages: usize, shards: usize) -> Vec<usize> {
+    let shards = shards.clamp(1, pages.max(1));
+    let (base, extra) = (pages / shards, pages % shards);
+    (0..shards).map(|i| base + usize::from(i < extra)).collect()
+}
+
+/// The pages to index, in page order, handed out a run at a time.
+pub trait Docs: Send {
+    /// How many pages are left.
+    fn pages_left(&self) -> usize;
+    /// The next `n` pages (fewer at the end).
+    fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError>;
+}
+
+impl Docs for std::vec::IntoIter<SearchDoc> {
+    fn pages_left(&self) -> usize {
+        self.len()
     }
-    out.reverse();
-    out
+
+    fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError> {
+        Ok(self.by_ref().take(n).collect())
+    }
+}
+
+/// Pages to index put aside on disk as they are rendered, one JSON line each (at 50,000 articles
+/// their bodies are hundreds of MB, held until the last index is built). The spool sits hidden in
+/// the search folder and is removed when dropped.
+pub struct DocSpool {
+    spool: crate::render::Spool,
+    count: usize,
+}
+
+impl DocSpool {
+    pub fn create(out: &std::path::Path) -> Result<DocSpool, RenderError> {
+        let rel = format!("{}/pages.jsonl", crate::render::urls::SEARCH_DIR);
+        Ok(DocSpool { spool: crate::render::Spool::create(out, &rel)?, count: 0 })
+    }
+
+    pub fn push(&mut self, doc: &SearchDoc) -> Result<(), RenderError> {
+        let mut line = serde_json::to_vec(doc).map_err(|e| spool_error(e.to_string()))?;
+        line.push(b'\n');
+        self.count += 1;
+        self.spool.write(&line)
+    }
+
+    /// The pages pushed, to be read back in order.
+    pub fn into_docs(self) -> Result<SpooledDocs, RenderError> {
+        let reader = std::io::BufReader::new(self.spool.into_reader()?);
+        Ok(SpooledDocs { reader, left: self.count })
+    }
+}
+
+/// [`DocSpool`]'s pages, read back.
+pub struct SpooledDocs {
+    reader: std::io::BufReader<crate::render::SpoolReader>,
+    left: usize,
+}
+
+impl Docs for SpooledDocs {
+    fn pages_left(&self) -> usize {
+        self.left
+    }
+
+    fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError> {
+        use std::io::BufRead;
+        let n = n.min(self.left);
+        let mut docs = Vec::with_capacity(n);
+        let mut line = String::new();
+        for _ in 0..n {
+            line.clear();
+            self.reader.read_line(&mut line).map_err(|e| spool_error(e.to_string()))?;
+            docs.push(serde_json::from_str(&line).map_err(|e| spool_error(e.to_string()))?);
+        }
+        self.left -= n;
+        Ok(docs)
+    }
+}
+
+fn spool_error(message: String) -> RenderError {
+    RenderError { path: std::path::PathBuf::from(crate::render::urls::SEARCH_DIR), message }
 }
 
 /// Index files: (path under the index folder, bytes).
@@ -79,12 +149,14 @@ const SKIPPED: &[&str] =
 /// build at a time: each holds its pages' index in memory until written, so more indexes than
 /// threads bound the memory a large site's index takes (`search-shards`).
 pub fn build(
-    (docs, shards): (Vec<SearchDoc>, usize),
+    (docs, shards): (impl Docs, usize),
     index: &(dyn Fn(usize, Vec<SearchDoc>) -> Result<usize, RenderError> + Sync),
 ) -> Result<usize, RenderError> {
-    let parts = split_docs(docs, shards);
-    let count = parts.len();
-    let queue = std::sync::Mutex::new(parts.into_iter().enumerate());
+    let sizes = shard_sizes(docs.pages_left(), shards);
+    let count = sizes.len();
+    // Each index's pages are read (in order) when a worker takes it, so only the indexes being
+    // built hold theirs.
+    let queue = std::sync::Mutex::new((docs, sizes.into_iter().enumerate()));
     let workers = count.min(rayon::current_num_threads().max(2));
     let results: Vec<Vec<(usize, Result<usize, RenderError>)>> = std::thread::scope(|scope| {
         let worker = || {
@@ -93,9 +165,19 @@ pub fn build(
             // never left for last.
             loop {
                 // The lock is released before the index is built.
-                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let next = {
+                    let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+                    let (docs, sizes) = &mut *queue;
+                    sizes.next().map(|(i, n)| (i, docs.next_pages(n)))
+                };
                 let Some((i, part)) = next else { break };
-                done.push((i, index(i, part)));
+                match part {
+                    Ok(part) => done.push((i, index(i, part))),
+                    Err(e) => {
+                        done.push((i, Err(e)));
+                        break;
+                    }
+                }
             }
             done
         };
@@ -210,10 +292,17 @@ mod tests {
     #[test]
     fn shards_are_consecutive_pages_of_near_equal_size() {
         for (n, shards) in [(10, 3), (2, 2), (7, 1), (0, 2), (5, 9)] {
-            let parts = split_docs(docs(n), shards);
-            let urls: Vec<String> = parts.iter().flatten().map(|d| d.url.clone()).collect();
+            let parts = std::sync::Mutex::new(Vec::new());
+            build((docs(n).into_iter(), shards), &|i, pages| {
+                parts.lock().unwrap().push((i, pages));
+                Ok(0)
+            })
+            .unwrap();
+            let mut parts = parts.into_inner().unwrap();
+            parts.sort_by_key(|(i, _)| *i);
+            let urls: Vec<String> = parts.iter().flat_map(|(_, p)| p).map(|d| d.url.clone()).collect();
             assert_eq!(urls, docs(n).into_iter().map(|d| d.url).collect::<Vec<_>>(), "order kept");
-            let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
+            let sizes: Vec<usize> = parts.iter().map(|(_, p)| p.len()).collect();
             let (min, max) = (sizes.iter().min().copied(), sizes.iter().max().copied());
             assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1), "{n} in {shards}: {sizes:?}");
         }
@@ -235,7 +324,7 @@ mod tests {
         };
         let threads = rayon::current_num_threads().max(2);
         let shards = threads * 4;
-        let result = build((docs(shards * 3), shards), &index);
+        let result = build((docs(shards * 3).into_iter(), shards), &index);
         assert!(
             result.is_err_and(|e| e.path == std::path::Path::new("5")),
             "the first failed index is reported"
@@ -243,7 +332,7 @@ mod tests {
         let most = most.load(Ordering::SeqCst);
         assert!((2..=threads).contains(&most), "{most} indexes at once with {threads} threads");
 
-        let ok = build((docs(10), 4), &|_, pages| Ok(pages.len()));
+        let ok = build((docs(10).into_iter(), 4), &|_, pages| Ok(pages.len()));
         assert_eq!(ok.ok(), Some(10), "the files of every index are counted");
     }
 }
