@@ -11,7 +11,7 @@ use crate::model::{Article, ArticleId};
 use crate::nav::{self, Nav};
 use crate::parse::{self, ParseInput};
 use crate::resolve::{self, Resolution};
-use crate::source::{FileId, ReadAgainError, Span};
+use crate::source::{FileId, ReadAgainError, SourceFile, Span};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -169,12 +169,13 @@ impl Book {
     /// again from its text read back from disk (the same text, includes and layout give the same
     /// model) with its procedures filled in as `resolve` filled them. An error when the file
     /// changed since it was loaded.
-    pub fn article(&self, id: ArticleId) -> Result<Cow<'_, Article>, ReadAgainError> {
+    pub fn article(&self, id: ArticleId) -> Result<WholeArticle<'_>, ReadAgainError> {
         let held = &self.articles[id.0 as usize];
+        let source = self.content.sources.get(held.file);
         if !self.lean {
-            return Ok(Cow::Borrowed(held));
+            return Ok(WholeArticle { article: Cow::Borrowed(held), source: Cow::Borrowed(source) });
         }
-        let text = self.content.sources.get(held.file).read_again()?;
+        let text = source.read_again()?;
         let includes = self.content.include_context();
         let default_locale = self.content.default_locale(self.config.book.language.as_deref(), held.file);
         let input = ParseInput {
@@ -186,7 +187,10 @@ impl Book {
         if let Some(links) = self.resolution.links.get(id.0 as usize) {
             resolve::fill_procedures(&mut article, links);
         }
-        Ok(Cow::Owned(article))
+        // The text read back stays with the article: a renderer that shows positions in it
+        // (the JSON's line numbers) need not read it a second time.
+        let source = SourceFile::new(source.rel_path.clone(), source.disk_path.clone(), text, source.had_bom);
+        Ok(WholeArticle { article: Cow::Owned(article), source: Cow::Owned(source) })
     }
 
     /// What the text of article `id` and of its includes hashes to ([`article_key`]), whether or
@@ -213,6 +217,28 @@ impl Book {
 
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
+    }
+}
+
+/// An article with its content ([`Book::article`]), and the file it was parsed from with its text.
+/// It derefs to the article.
+pub struct WholeArticle<'a> {
+    article: Cow<'a, Article>,
+    source: Cow<'a, SourceFile>,
+}
+
+impl WholeArticle<'_> {
+    /// The article's file, with its text (read back in a low-memory build).
+    pub fn source(&self) -> &SourceFile {
+        &self.source
+    }
+}
+
+impl std::ops::Deref for WholeArticle<'_> {
+    type Target = Article;
+
+    fn deref(&self) -> &Article {
+        &self.article
     }
 }
 

@@ -66,16 +66,6 @@ pub trait Docs: Send {
     fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError>;
 }
 
-impl Docs for std::vec::IntoIter<SearchDoc> {
-    fn pages_left(&self) -> usize {
-        self.len()
-    }
-
-    fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError> {
-        Ok(self.by_ref().take(n).collect())
-    }
-}
-
 /// Pages to index put aside on disk as they are rendered, one JSON line each (at 50,000 articles
 /// their bodies are hundreds of MB, held until the last index is built). The spool sits hidden in
 /// the search folder and is removed when dropped.
@@ -261,6 +251,17 @@ pub const AVAILABLE: bool = cfg!(feature = "search");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pages held in memory, as the tests give them.
+    impl Docs for std::vec::IntoIter<SearchDoc> {
+        fn pages_left(&self) -> usize {
+            self.len()
+        }
+
+        fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError> {
+            Ok(self.by_ref().take(n).collect())
+        }
+    }
 
     fn docs(n: usize) -> Vec<SearchDoc> {
         (0..n)

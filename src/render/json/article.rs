@@ -3,6 +3,7 @@
 use super::Ctx;
 use super::text::{TOKENIZER, match_key, nfc, sha256_hex};
 use super::types as wire;
+use crate::build::WholeArticle;
 use crate::model::{self, ArticleId, SectionId, SectionRef};
 use crate::render::RenderError;
 use crate::render::markdown::{Links, Markdown};
@@ -11,17 +12,15 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 use std::collections::{BTreeMap, HashSet};
 
 /// The article's JSON document. `twin` is its Markdown twin (for the hash and the stats).
-/// `a` is article `id` with its content.
+/// `a` is article `id` with its content and text.
 pub(super) fn article(
     cx: &Ctx<'_>,
     id: ArticleId,
-    a: &model::Article,
+    a: &WholeArticle<'_>,
     twin: &str,
 ) -> Result<wire::Article, RenderError> {
     let md = Markdown::new(cx.book, id, a, Links::Site);
-    let sources = &cx.book.content.sources;
-    let text = sources.get(a.file).with_text()?;
-    let lines = Lines { sources, article: (a.file, &text) };
+    let lines = Lines { sources: &cx.book.content.sources, article: (a.file, a.source()) };
     Ok(wire::Article {
         schema: super::schema_url(super::ARTICLE_SCHEMA),
         id: cx.article_id(id).to_string(),
