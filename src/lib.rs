@@ -16,6 +16,7 @@ pub mod external;
 pub mod incremental;
 pub mod kb;
 pub mod load;
+pub mod memory;
 pub mod model;
 pub mod nav;
 pub mod output;

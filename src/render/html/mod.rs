@@ -42,7 +42,7 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
 /// [`write`] for [`super::RENDERERS`]: the search index is handed back to run beside the other
 /// renderers.
 pub fn write_with<'a>(
-    book: &'a Book,
+    book: &Book,
     out: &'a Path,
     memo: &'a dyn super::Memo,
 ) -> Result<Option<super::Deferred<'a>>, RenderError> {
@@ -130,9 +130,8 @@ fn write_search(out: &Path, memo: &dyn super::Memo, docs: SearchInput) -> Result
     search::build(docs, &index)
 }
 
-/// What the search index is built from: every page's document, spooled, and how many indexes to
-/// split them into.
-type SearchInput = (search::SpooledDocs, usize);
+/// What the search index is built from: every page's document, spooled.
+type SearchInput = search::Input<search::SpooledDocs>;
 
 /// Pages rendered between two writes of their search documents to the spool: enough to keep both
 /// cores busy.
@@ -208,7 +207,11 @@ fn write_pages(
     }
     stats.unresolved_links = unresolved_links;
     let docs = match spool {
-        Some(spool) => Some((spool.into_docs()?, parts.search_shards)),
+        Some(spool) => Some(search::Input {
+            docs: spool.into_docs()?,
+            shards: parts.search_shards,
+            low_memory: book.is_lean(),
+        }),
         None => None,
     };
     Ok((stats, docs))

@@ -66,6 +66,14 @@ pub trait Docs: Send {
     fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError>;
 }
 
+/// What [`build`] indexes: the pages and how many indexes to split them into. A low-memory build
+/// builds one index at a time and gives the memory of each back before the next.
+pub struct Input<D> {
+    pub docs: D,
+    pub shards: usize,
+    pub low_memory: bool,
+}
+
 /// Pages to index put aside on disk as they are rendered, one JSON line each (at 50,000 articles
 /// their bodies are hundreds of MB, held until the last index is built). The spool sits hidden in
 /// the search folder and is removed when dropped.
@@ -136,10 +144,11 @@ const SKIPPED: &[&str] =
 /// a time into an index) by `index(i, pages)`, which writes index `i` into its [`shard_dir`] (with
 /// [`build_index`], or from a previous build's index of the same pages) and returns how many files
 /// it wrote; returns the total. Indexes are built in parallel, at most one per thread of the
-/// build at a time: each holds its pages' index in memory until written, so more indexes than
-/// threads bound the memory a large site's index takes (`search-shards`).
+/// build at a time (one in a low-memory build): each holds its pages' index in memory until
+/// written, so more indexes than threads bound the memory a large site's index takes
+/// (`search-shards`).
 pub fn build(
-    (docs, shards): (impl Docs, usize),
+    Input { docs, shards, low_memory }: Input<impl Docs>,
     index: &(dyn Fn(usize, Vec<SearchDoc>) -> Result<usize, RenderError> + Sync),
 ) -> Result<usize, RenderError> {
     let sizes = shard_sizes(docs.pages_left(), shards);
@@ -147,7 +156,8 @@ pub fn build(
     // Each index's pages are read (in order) when a worker takes it, so only the indexes being
     // built hold theirs.
     let queue = std::sync::Mutex::new((docs, sizes.into_iter().enumerate()));
-    let workers = count.min(rayon::current_num_threads().max(2));
+    let at_once = if low_memory { 1 } else { rayon::current_num_threads().max(2) };
+    let workers = count.min(at_once);
     let results: Vec<Vec<(usize, Result<usize, RenderError>)>> = std::thread::scope(|scope| {
         let worker = || {
             let mut done = Vec::new();
@@ -162,7 +172,14 @@ pub fn build(
                 };
                 let Some((i, part)) = next else { break };
                 match part {
-                    Ok(part) => done.push((i, index(i, part))),
+                    Ok(part) => {
+                        done.push((i, index(i, part)));
+                        if low_memory {
+                            // Otherwise the next index starts on top of 100-200 MB of this one's
+                            // freed pages.
+                            crate::memory::release(|| {});
+                        }
+                    }
                     Err(e) => {
                         done.push((i, Err(e)));
                         break;
@@ -294,7 +311,7 @@ mod tests {
     fn shards_are_consecutive_pages_of_near_equal_size() {
         for (n, shards) in [(10, 3), (2, 2), (7, 1), (0, 2), (5, 9)] {
             let parts = std::sync::Mutex::new(Vec::new());
-            build((docs(n).into_iter(), shards), &|i, pages| {
+            build(Input { docs: docs(n).into_iter(), shards, low_memory: false }, &|i, pages| {
                 parts.lock().unwrap().push((i, pages));
                 Ok(0)
             })
@@ -312,28 +329,34 @@ mod tests {
     #[test]
     fn indexes_are_built_at_most_one_per_thread_and_errors_come_in_index_order() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let (live, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let index = |i: usize, pages: Vec<SearchDoc>| {
-            let now = live.fetch_add(1, Ordering::SeqCst) + 1;
-            most.fetch_max(now, Ordering::SeqCst);
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            live.fetch_sub(1, Ordering::SeqCst);
-            match i {
-                5 | 7 => Err(RenderError { path: format!("{i}").into(), message: "failed".into() }),
-                _ => Ok(pages.len()),
-            }
-        };
         let threads = rayon::current_num_threads().max(2);
-        let shards = threads * 4;
-        let result = build((docs(shards * 3).into_iter(), shards), &index);
-        assert!(
-            result.is_err_and(|e| e.path == std::path::Path::new("5")),
-            "the first failed index is reported"
-        );
-        let most = most.load(Ordering::SeqCst);
-        assert!((2..=threads).contains(&most), "{most} indexes at once with {threads} threads");
+        for (low_memory, allowed) in [(false, 2..=threads), (true, 1..=1)] {
+            let (live, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            let index = |i: usize, pages: Vec<SearchDoc>| {
+                let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                live.fetch_sub(1, Ordering::SeqCst);
+                match i {
+                    5 | 7 => Err(RenderError { path: format!("{i}").into(), message: "failed".into() }),
+                    _ => Ok(pages.len()),
+                }
+            };
+            let shards = threads * 4;
+            let result = build(Input { docs: docs(shards * 3).into_iter(), shards, low_memory }, &index);
+            assert!(
+                result.is_err_and(|e| e.path == std::path::Path::new("5")),
+                "the first failed index is reported"
+            );
+            let most = most.load(Ordering::SeqCst);
+            assert!(
+                allowed.contains(&most),
+                "{most} at once with {threads} threads, low memory {low_memory}"
+            );
+        }
 
-        let ok = build((docs(10).into_iter(), 4), &|_, pages| Ok(pages.len()));
+        let input = Input { docs: docs(10).into_iter(), shards: 4, low_memory: false };
+        let ok = build(input, &|_, pages| Ok(pages.len()));
         assert_eq!(ok.ok(), Some(10), "the files of every index are counted");
     }
 }

@@ -45,6 +45,12 @@ thread_local! {
     static SEGMENTS: std::cell::RefCell<SegmentCache> = std::cell::RefCell::new(SegmentCache::default());
 }
 
+/// Empties the calling thread's remembered token counts (see [`Tokens::count`]), for a build
+/// that will count no more.
+pub fn forget_counts() {
+    SEGMENTS.with_borrow_mut(|cache| *cache = SegmentCache::default());
+}
+
 impl Tokens {
     /// The exact o200k token count of `text` (as `Tokenizer::count`). The text is cut where the
     /// tokenizer's pre-tokenization always cuts (see [`segments`]), and each segment's count is

@@ -1,0 +1,24 @@
+//! Giving freed memory back to the system between the phases of a low-memory build.
+//!
+//! kbc's binary allocates with mimalloc (see `main.rs`), which keeps the pages a thread freed
+//! for that thread to reuse: once a large book is dropped, or a search index written, hundreds
+//! of MB stay resident until each thread collects them. When mimalloc is not the global
+//! allocator (the library in another program, the tests), collecting sweeps only mimalloc's own
+//! empty heaps.
+
+/// Runs `tidy` (emptying a thread's caches) on every thread of rayon's pool and on the calling
+/// thread, then has each of them give its freed memory back.
+pub fn release(tidy: impl Fn() + Sync) {
+    let here = || {
+        tidy();
+        collect();
+    };
+    rayon::broadcast(|_| here());
+    here();
+}
+
+fn collect() {
+    // SAFETY: `mi_collect` takes no pointer and only walks the calling thread's heap and
+    // pages abandoned by threads that ended; it is safe to call at any time from any thread.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
