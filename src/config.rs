@@ -29,7 +29,7 @@
 //! theme = "theme"                      # optional folder, relative to the folder of book.toml
 //! site-url = "https://support.contoso.com/kb"  # http:// or https://; trailing slash dropped
 //! search = true
-//! search-shards = 2                    # optional; by default 1 up to 500 pages, 2 up to 10,000, then 1 per 5,000
+//! search-shards = 2                    # optional; by default 1 up to 500 pages, 2 up to 6,000, then 1 per 3,000
 //! iframe-hosts = ["www.youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
 //!                 "learn.microsoft.com", "channel9.msdn.com"]
 //!

@@ -26,8 +26,10 @@ const PAGES_PER_SHARD: usize = 500;
 /// already halve the time the index takes to build.
 const AUTO_SHARDS: usize = 2;
 /// Beyond [`AUTO_SHARDS`] indexes of this many pages, one more index per this many pages: an
-/// index is held in memory until written, so a very large site's indexes stay this size.
-const PAGES_PER_LARGE_SHARD: usize = 5_000;
+/// index is held in memory until written (pagefind's peak is about 200 KB a page, 0.7 GB at this
+/// size), so a very large site's indexes stay this size, and a low-memory build of 50,000
+/// articles stays under 1 GiB (16 indexes of 3,125 pages).
+const PAGES_PER_LARGE_SHARD: usize = 3_000;
 
 /// How many indexes `pages` pages are split into: `search-shards` when set; else one up to
 /// [`PAGES_PER_SHARD`] pages, [`AUTO_SHARDS`] up to that many times [`PAGES_PER_LARGE_SHARD`],
@@ -297,9 +299,11 @@ mod tests {
         assert_eq!(shard_count(1, None), 1);
         assert_eq!(shard_count(500, None), 1);
         assert_eq!(shard_count(501, None), 2);
-        assert_eq!(shard_count(10_000, None), 2);
-        assert_eq!(shard_count(10_001, None), 3);
-        assert_eq!(shard_count(50_000, None), 10);
+        assert_eq!(shard_count(6_000, None), 2);
+        assert_eq!(shard_count(6_001, None), 3);
+        assert_eq!(shard_count(10_000, None), 4);
+        assert_eq!(shard_count(45_000, None), 15);
+        assert_eq!(shard_count(50_000, None), 16);
         assert_eq!(shard_count(1_000_000, None), 16, "no more than `search-shards` allows");
         assert_eq!(shard_count(50_000, Some(1)), 1);
         assert_eq!(shard_count(3, Some(4)), 3, "never more indexes than pages");
