@@ -18,7 +18,8 @@ pub fn release(tidy: impl Fn() + Sync) {
 }
 
 fn collect() {
-    // SAFETY: `mi_collect` takes no pointer and only walks the calling thread's heap and
-    // pages abandoned by threads that ended; it is safe to call at any time from any thread.
+    // SAFETY: `mi_collect` takes no pointer: it frees what the calling thread's heap holds
+    // unused and returns free memory to the system, and mimalloc allows it from any thread at
+    // any time.
     unsafe { libmimalloc_sys::mi_collect(true) }
 }

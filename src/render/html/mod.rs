@@ -40,7 +40,8 @@ pub fn write(book: &Book, out: &Path) -> Result<Stats, RenderError> {
 }
 
 /// [`write`] for [`super::RENDERERS`]: the search index is handed back to run beside the other
-/// renderers.
+/// renderers (after them and without the book in a low-memory build, see
+/// [`super::write_all_consuming`]).
 pub fn write_with<'a>(
     book: &Book,
     out: &'a Path,
