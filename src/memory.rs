@@ -23,3 +23,19 @@ fn collect() {
     // any time.
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_pool_thread_and_the_caller_tidy() {
+        use std::sync::Mutex;
+        let threads = Mutex::new(Vec::new());
+        super::release(|| threads.lock().unwrap().push(std::thread::current().id()));
+        let mut threads = threads.into_inner().unwrap();
+        threads.sort_by_key(|id| format!("{id:?}"));
+        threads.dedup();
+        // The test thread is not one of rayon's.
+        assert_eq!(threads.len(), rayon::current_num_threads() + 1);
+        assert!(threads.contains(&std::thread::current().id()));
+    }
+}
