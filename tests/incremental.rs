@@ -147,6 +147,35 @@ fn a_low_memory_build_sees_an_edit_its_outlines_do_not_show() {
 }
 
 #[test]
+fn an_include_edited_or_created_renders_the_articles_that_include_it() {
+    let kb = fixture();
+    let dir = kb.path();
+    let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
+    std::fs::write(dir.join("book.toml"), format!("{toml}missing-include = \"warn\"\n")).unwrap();
+    std::fs::create_dir_all(dir.join("content/includes")).unwrap();
+    std::fs::write(dir.join("content/includes/note.md"), "Restart the client first.\n").unwrap();
+    std::fs::write(dir.join("content/c.md"), "# Gamma\n\n[!INCLUDE[note](includes/note.md)]\n").unwrap();
+    std::fs::write(dir.join("content/d.md"), "# Delta\n\n[!INCLUDE[tip](includes/tip.md)]\n").unwrap();
+    let (stderr, _) = build(dir, None);
+    assert!(stderr.contains("missing-include"), "{stderr}");
+
+    // The article's own text is unchanged; what it included is not.
+    std::fs::write(dir.join("content/includes/note.md"), "Sign out first.\n").unwrap();
+    let (_, counts) = build(dir, None);
+    assert_eq!(counts, Some((1, 5)));
+    assert!(std::fs::read_to_string(dir.join("book/c.html")).unwrap().contains("Sign out first."));
+    assert_same_as_clean(dir);
+
+    // A missing include now exists: the article that names it shows it.
+    std::fs::write(dir.join("content/includes/tip.md"), "Clear the cache.\n").unwrap();
+    let (stderr, counts) = build(dir, None);
+    assert!(!stderr.contains("missing-include"), "{stderr}");
+    assert!(counts.is_some_and(|(n, _)| n >= 1), "{counts:?}");
+    assert!(std::fs::read_to_string(dir.join("book/d.html")).unwrap().contains("Clear the cache."));
+    assert_same_as_clean(dir);
+}
+
+#[test]
 fn a_config_change_renders_everything_again() {
     let kb = fixture();
     let dir = kb.path();
