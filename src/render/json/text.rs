@@ -139,7 +139,38 @@ pub fn nfc(s: &str) -> String {
 /// Whether `s` is in NFC already, found without normalizing it: most text is (ASCII, Latin,
 /// Chinese), and normalizing costs far more than looking.
 pub fn is_nfc(s: &str) -> bool {
-    s.chars().all(stable) || unicode_normalization::is_nfc_quick(s.chars()) == IsNormalized::Yes
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Every Markdown twin and JSON string is checked: runs of ASCII (the Markdown syntax,
+        // URLs, English) are skipped eight bytes at a time.
+        let word = bytes.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok());
+        if word.is_some_and(|w| u64::from_ne_bytes(w) & HIGH_BITS == 0) {
+            at += 8;
+            continue;
+        }
+        if bytes[at].is_ascii() {
+            at += 1;
+            continue;
+        }
+        // `at` is on a character boundary: only whole characters and ASCII bytes were skipped.
+        let Some(rest) = s.get(at..) else { return false };
+        match rest.chars().next() {
+            Some(c) if stable(c) => at += c.len_utf8(),
+            _ => {
+                // A run of characters that are not stable, after a stable one or the start: the
+                // quick check of the whole text restarts at every stable character (combining
+                // class 0, always allowed), so the run can be checked on its own.
+                let run = rest.char_indices().find(|&(_, c)| stable(c)).map_or(rest.len(), |(i, _)| i);
+                if unicode_normalization::is_nfc_quick(rest[..run].chars()) != IsNormalized::Yes {
+                    return false;
+                }
+                at += run;
+            }
+        }
+    }
+    true
 }
 
 /// Characters that are NFC in any context: not combining, not composing with what precedes them,
@@ -235,6 +266,12 @@ mod tests {
         #[test]
         fn nfc_agrees_with_full_normalization(s in "\\PC*") {
             proptest::prop_assert_eq!(nfc(&s), s.nfc().collect::<String>());
+        }
+
+        #[test]
+        fn nfc_is_the_quick_check_of_the_whole_text(s in "[a-z <>|\\n\\u{e9}\\u{301}\\u{300}\\u{316}登录\\u{f900}\\u{3000}\\u{302a}\\u{2026}\\u{3099}か]{0,40}") {
+            let whole = unicode_normalization::is_nfc_quick(s.chars()) == IsNormalized::Yes;
+            proptest::prop_assert_eq!(is_nfc(&s), whole);
         }
     }
 
