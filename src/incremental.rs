@@ -2,13 +2,15 @@
 //! did not change.
 //!
 //! Every article gets a key: a SHA-256 of everything its outputs depend on. Rendering stays a pure
-//! function of the model, so the key is computed from the model, not from a list of files:
+//! function of the model, and the model of the texts it was parsed from, so the key is computed
+//! from those and from the model's links, not from a list of output files:
 //!
 //! - kbc's version and a hash of its source (`build.rs`), the resolved configuration, the theme
 //!   (every file of a user theme, and the built-in one), and the shape of the whole book (every
 //!   article's path, locale, title and `ms.assetid`, every navigation file's text): a change to
 //!   any of these re-renders everything;
-//! - the article's own model (with its includes expanded) and how each of its links resolved;
+//! - the texts the article was parsed from (its own and every included file's), its path, locale
+//!   and where its includes resolved, and how each of its links resolved;
 //! - the sections and anchors of every article it links to, its place in the navigation and its
 //!   translations.
 //!
@@ -16,7 +18,7 @@
 //! base, so a removed anchor is reported in every article that links to it, and those articles
 //! (whose resolved links changed) are rendered again.
 //!
-//! The cache lives in the build directory, `.kbc-cache/render/<renderer>/<key>.json`, and is written
+//! The cache lives in the build directory, `.kbc-cache/render/<renderer>/<key>.msgpack` (MessagePack), and is written
 //! into each new build beside the outputs (unchanged entries hard-linked from the previous build),
 //! so it survives [`crate::output::publish`]'s swap and keeps only what the current build used.
 
@@ -246,7 +248,7 @@ impl Memo for Cache {
 
     fn get(&self, renderer: &str, id: ArticleId) -> Option<Vec<u8>> {
         let key = self.keys.get(id.0 as usize)?;
-        self.lookup(folder(renderer)?, format!("{key}.json"))
+        self.lookup(folder(renderer)?, format!("{key}.msgpack"))
     }
 
     fn put(&self, renderer: &str, id: ArticleId, value: Vec<u8>) {
@@ -254,7 +256,7 @@ impl Memo for Cache {
             r.store(true, Ordering::Relaxed);
         }
         if let (Some(key), Some(folder)) = (self.keys.get(id.0 as usize), folder(renderer)) {
-            self.store(folder, format!("{key}.json"), value);
+            self.store(folder, format!("{key}.msgpack"), value);
         }
     }
 

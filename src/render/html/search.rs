@@ -76,7 +76,7 @@ pub struct Input<D> {
     pub low_memory: bool,
 }
 
-/// Pages to index put aside on disk as they are rendered, one JSON line each (at 50,000 articles
+/// Pages to index put aside on disk as they are rendered, one MessagePack record each (at 50,000 articles
 /// their bodies are hundreds of MB, held until the last index is built). The spool sits hidden in
 /// the search folder and is removed when dropped.
 pub struct DocSpool {
@@ -86,15 +86,15 @@ pub struct DocSpool {
 
 impl DocSpool {
     pub fn create(out: &std::path::Path) -> Result<DocSpool, RenderError> {
-        let rel = format!("{}/pages.jsonl", crate::render::urls::SEARCH_DIR);
+        let rel = format!("{}/pages.msgpack", crate::render::urls::SEARCH_DIR);
         Ok(DocSpool { spool: crate::render::Spool::create(out, &rel)?, count: 0 })
     }
 
     pub fn push(&mut self, doc: &SearchDoc) -> Result<(), RenderError> {
-        let mut line = serde_json::to_vec(doc).map_err(|e| spool_error(e.to_string()))?;
-        line.push(b'\n');
+        // MessagePack (self-delimiting): the bodies are HTML, which JSON would escape.
+        let record = rmp_serde::to_vec(doc).map_err(|e| spool_error(e.to_string()))?;
         self.count += 1;
-        self.spool.write(&line)
+        self.spool.write(&record)
     }
 
     /// The pages pushed, to be read back in order.
@@ -116,14 +116,10 @@ impl Docs for SpooledDocs {
     }
 
     fn next_pages(&mut self, n: usize) -> Result<Vec<SearchDoc>, RenderError> {
-        use std::io::BufRead;
         let n = n.min(self.left);
         let mut docs = Vec::with_capacity(n);
-        let mut line = String::new();
         for _ in 0..n {
-            line.clear();
-            self.reader.read_line(&mut line).map_err(|e| spool_error(e.to_string()))?;
-            docs.push(serde_json::from_str(&line).map_err(|e| spool_error(e.to_string()))?);
+            docs.push(rmp_serde::from_read(&mut self.reader).map_err(|e| spool_error(e.to_string()))?);
         }
         self.left -= n;
         Ok(docs)
