@@ -7,7 +7,7 @@ use crate::common;
 use kbc::Book;
 use kbc::model::{ArticleId, Block};
 use kbc::render::json::{self, Tokens};
-use kbc::render::markdown::{Links, Markdown};
+use kbc::render::markdown::{Links, Markdown, Slotted};
 use kbc::render::urls;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -133,6 +133,66 @@ fn validate(p: &Published) -> usize {
     let articles = m["articles"].as_array().map_or(0, Vec::len);
     assert_eq!(articles, p.book.articles.len(), "{}: one manifest entry per article", p.name());
     checked
+}
+
+/// The JSON renderer writes each article's twin and sections from one render with a slot for each
+/// internal link's URL: for every article of the seed and the dev corpus, and every way of
+/// writing links, that is exactly what rendering with those links gives.
+#[test]
+fn slotted_renders_are_direct_renders() {
+    let (mut articles, mut slots) = (0, 0);
+    for p in std::iter::once(seed()).chain(corpus()) {
+        let book = &p.book;
+        for i in 0..book.articles.len() {
+            let id = ArticleId(i as u32);
+            let a = book.article(id).unwrap();
+            let slotted = Slotted::new(book, id, &a);
+            for links in [Links::Page, Links::Site, Links::RelativeTo("zh-cn/llms-full.txt".into())] {
+                let md = Markdown::new(book, id, &a, links.clone());
+                let (direct, filled) = (md.article(), slotted.article(&links));
+                assert!(direct == filled, "{}: {links:?}\n{direct}\n---\n{filled}", a.rel_path);
+                for s in 0..a.sections.len() {
+                    let sid = kbc::model::SectionId(s as u32);
+                    assert_eq!(md.section(sid), slotted.section(sid, &links), "{} {s}", a.rel_path);
+                }
+            }
+            articles += 1;
+            slots += a.links.len();
+        }
+    }
+    assert!(articles > 400 && slots > 4_000, "{articles} articles, {slots} links");
+
+    // URLs that Markdown must wrap in `<>` (parentheses in a file name), in a table cell, a file
+    // name that is not NFC (its URL is normalized with the text around it), and an article whose
+    // text holds the slot character.
+    let kb = common::fixture(&[
+        ("book.toml", "[book]\ntitle = \"Slots\"\nsrc = \"content\"\n"),
+        ("content/a (1).md", "# One\n\n## Fix it\n\nText.\n"),
+        ("content/cafe\u{301}.md", "# Cafe\n\nText.\n"),
+        // Holds the character slots are written with: rendered without slots.
+        ("content/odd.md", "# Odd\n\nA \u{fdd0} and [one](<a (1).md>).\n"),
+        (
+            "content/b.md",
+            "# Two\n\nSee [one](<a (1).md#fix-it>) and [cafe](cafe\u{301}.md).\n\n| Cause | Fix |\n|---|---|\n| [one](<a (1).md>) | ![x](<a (1).md>) |\n",
+        ),
+    ]);
+    let book = common::book(kb.path());
+    for i in 0..book.articles.len() {
+        let id = ArticleId(i as u32);
+        let a = book.article(id).unwrap();
+        let slotted = Slotted::new(&book, id, &a);
+        for links in [Links::Page, Links::Site, Links::RelativeTo("x/llms-full.txt".into())] {
+            let md = Markdown::new(&book, id, &a, links.clone());
+            assert_eq!(md.article(), slotted.article(&links), "{}", a.rel_path);
+            for s in 0..a.sections.len() {
+                let sid = kbc::model::SectionId(s as u32);
+                assert_eq!(md.section(sid), slotted.section(sid, &links), "{} {s}", a.rel_path);
+            }
+        }
+    }
+    let b = book.articles.iter().position(|a| a.rel_path == "b.md").unwrap();
+    let twin = Markdown::new(&book, ArticleId(b as u32), &book.articles[b], Links::Page).article();
+    assert!(twin.contains("(<a%20(1).html#fix-it>)") && twin.contains("caf\u{e9}.html"), "{twin}");
 }
 
 #[test]

@@ -30,6 +30,7 @@ use crate::Book;
 use crate::model::{
     Alignment, Article, ArticleId, Block, Inline, LinkId, List, ListItem, SectionId, Step, Table, TableRow,
 };
+use std::cell::RefCell;
 use unicode_normalization::UnicodeNormalization;
 
 /// How internal links are written.
@@ -51,6 +52,83 @@ pub struct Markdown<'a> {
     /// Article `from` with its content ([`Book::article`]).
     article: &'a Article,
     links: Links,
+    /// For [`Slotted`]: each internal link's URL is written as [`SLOT`] and recorded here, in the
+    /// order written, instead of as a URL.
+    slots: Option<RefCell<Vec<Slot>>>,
+}
+
+/// Stands for an internal link's URL in a [`Slotted`] render: a noncharacter, which composes with
+/// nothing (so normalization leaves it and its neighbours alone), is not white space and is not
+/// Markdown syntax. An article whose own text holds it is rendered without slots.
+const SLOT: char = '\u{fdd0}';
+
+/// An internal link whose URL a [`SLOT`] stands for, with where it was written.
+#[derive(Clone, Copy)]
+struct Slot {
+    link: LinkId,
+    mode: Mode,
+}
+
+/// Rendered Markdown with a [`SLOT`] for each internal link's URL, and those links in order.
+struct Part {
+    text: String,
+    slots: Vec<Slot>,
+}
+
+/// An article rendered once for several ways of writing its links: the JSON document needs the
+/// twin (links relative to it) and every section (links to the site), which are the same Markdown
+/// but for the URLs. Each part is rendered with slots and filled in per [`Links`]; what comes out
+/// is exactly what [`Markdown`] renders with those links (URLs never change how the text around
+/// them is written, and normalization is applied after filling).
+pub struct Slotted<'a> {
+    book: &'a Book,
+    from: ArticleId,
+    article: &'a Article,
+    /// The title line (when the article needs one), the preamble and each section; `None` when
+    /// the article's text holds [`SLOT`] itself, and each rendering is done in full.
+    parts: Option<Vec<Part>>,
+}
+
+impl<'a> Slotted<'a> {
+    /// `article` is article `id` with its content, as [`Book::article`] gives it.
+    pub fn new(book: &'a Book, id: ArticleId, article: &'a Article) -> Slotted<'a> {
+        let md = Markdown { book, from: id, article, links: Links::Site, slots: Some(RefCell::default()) };
+        let taken = || md.slots.as_ref().map(|s| std::mem::take(&mut *s.borrow_mut())).unwrap_or_default();
+        let mut parts = Vec::with_capacity(article.sections.len() + 2);
+        let title = md.title_raw();
+        parts.push(Part { slots: taken(), text: title });
+        let preamble = md.blocks_raw(&article.preamble);
+        parts.push(Part { slots: taken(), text: preamble });
+        for i in 0..article.sections.len() {
+            let text = md.section_raw(SectionId(i as u32));
+            parts.push(Part { slots: taken(), text });
+        }
+        // The slots written must be the slots recorded: the text itself holds none.
+        let sound = parts.iter().all(|p| p.text.matches(SLOT).count() == p.slots.len());
+        Slotted { book, from: id, article, parts: sound.then_some(parts) }
+    }
+
+    fn markdown(&self, links: &Links) -> Markdown<'a> {
+        Markdown::new(self.book, self.from, self.article, links.clone())
+    }
+
+    /// [`Markdown::article`] with `links`.
+    pub fn article(&self, links: &Links) -> String {
+        let md = self.markdown(links);
+        match &self.parts {
+            Some(parts) => finish(tidy(join_blocks(parts.iter().map(|p| md.fill(p)).collect()))),
+            None => md.article(),
+        }
+    }
+
+    /// [`Markdown::section`] with `links`.
+    pub fn section(&self, id: SectionId, links: &Links) -> String {
+        let md = self.markdown(links);
+        match self.parts.as_ref().and_then(|parts| parts.get(id.0 as usize + 2)) {
+            Some(part) => finish(md.fill(part)),
+            None => md.section(id),
+        }
+    }
 }
 
 /// Where inline content goes: a paragraph, a table cell, a single line (link text), a heading.
@@ -65,7 +143,7 @@ enum Mode {
 impl<'a> Markdown<'a> {
     /// `article` is article `id` with its content, as [`Book::article`] gives it.
     pub fn new(book: &'a Book, id: ArticleId, article: &'a Article, links: Links) -> Markdown<'a> {
-        Markdown { book, from: id, article, links }
+        Markdown { book, from: id, article, links, slots: None }
     }
 
     /// The article this renders.
@@ -149,15 +227,34 @@ impl<'a> Markdown<'a> {
 
     fn article_raw(&self) -> String {
         let a = self.article;
-        let mut parts = Vec::new();
-        if a.sections.first().is_none_or(|s| s.level != 1) && !a.title.trim().is_empty() {
-            parts.push(format!("# {}", escape_line_start(&escape(a.title.trim(), Mode::Line))));
-        }
+        let mut parts = vec![self.title_raw()];
         parts.push(self.blocks_raw(&a.preamble));
         for i in 0..a.sections.len() {
             parts.push(self.section_raw(SectionId(i as u32)));
         }
         tidy(join_blocks(parts))
+    }
+
+    /// An H1 of the title when the article does not start with one; else empty.
+    fn title_raw(&self) -> String {
+        let a = self.article;
+        if a.sections.first().is_none_or(|s| s.level != 1) && !a.title.trim().is_empty() {
+            format!("# {}", escape_line_start(&escape(a.title.trim(), Mode::Line)))
+        } else {
+            String::new()
+        }
+    }
+
+    /// `part` with each slot filled with its link's URL as these links write it.
+    fn fill(&self, part: &Part) -> String {
+        let mut out = String::with_capacity(part.text.len() + 48 * part.slots.len());
+        let mut pieces = part.text.split(SLOT);
+        out.push_str(pieces.next().unwrap_or_default());
+        for (piece, slot) in pieces.zip(&part.slots) {
+            out.push_str(&destination(&self.url_in(slot.link, slot.mode)));
+            out.push_str(piece);
+        }
+        out
     }
 
     fn section_raw(&self, id: SectionId) -> String {
@@ -219,7 +316,7 @@ impl<'a> Markdown<'a> {
             Block::Html { html, .. } => without_comments(html).trim_end().to_string(),
             Block::ThematicBreak { .. } => "---".to_string(),
             Block::DocfxImage { link, alt, .. } => {
-                format!("![{}]({})", escape(alt, Mode::Line), destination(&self.url(*link)))
+                format!("![{}]({})", escape(alt, Mode::Line), destination(&self.url_in(*link, Mode::Block)))
             }
             Block::Container { blocks, .. } | Block::Div { blocks, .. } => self.blocks_raw(blocks),
             Block::Video { url, .. } => format!("[Video]({})", destination(url)),
@@ -342,8 +439,15 @@ impl<'a> Markdown<'a> {
         urls::relative_url(&here, &target.path, target.fragment.as_deref())
     }
 
-    /// A URL inside a table cell cannot hold a raw `|`.
+    /// A URL inside a table cell cannot hold a raw `|`. A [`Slot`] for an internal link when
+    /// rendering for [`Slotted`].
     fn url_in(&self, link: LinkId, mode: Mode) -> String {
+        if let Some(slots) = &self.slots
+            && urls::link_target(self.book, self.from, link, "html").is_some()
+        {
+            slots.borrow_mut().push(Slot { link, mode });
+            return SLOT.to_string();
+        }
         let url = self.url(link);
         if mode == Mode::Cell { url.replace('|', "%7C") } else { url }
     }

@@ -6,17 +6,18 @@ use super::types as wire;
 use crate::build::WholeArticle;
 use crate::model::{self, ArticleId, SectionId, SectionRef};
 use crate::render::RenderError;
-use crate::render::markdown::{Links, Markdown};
+use crate::render::markdown::{Links, Markdown, Slotted};
 use crate::resolve::Resolved;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use std::collections::{BTreeMap, HashSet};
 
-/// The article's JSON document. `twin` is its Markdown twin (for the hash and the stats).
-/// `a` is article `id` with its content and text.
+/// The article's JSON document. `twin` is its Markdown twin (for the hash and the stats), rendered
+/// by `slotted`, which renders the sections too. `a` is article `id` with its content and text.
 pub(super) fn article(
     cx: &Ctx<'_>,
     id: ArticleId,
     a: &WholeArticle<'_>,
+    slotted: &Slotted<'_>,
     twin: &str,
 ) -> Result<wire::Article, RenderError> {
     let md = Markdown::new(cx.book, id, a, Links::Site);
@@ -36,7 +37,7 @@ pub(super) fn article(
         meta: meta(&a.meta),
         content_sha256: sha256_hex(twin),
         translations: cx.translations(id),
-        sections: (0..a.sections.len()).map(|i| section(cx, &md, id, SectionId(i as u32))).collect(),
+        sections: (0..a.sections.len()).map(|i| section(cx, slotted, id, SectionId(i as u32))).collect(),
         troubleshooting: entries(cx, &md, &lines)?,
         procedures: a.procedures.iter().map(|p| procedure(cx, &md, id, p)).collect(),
         links: links(cx, &md, id, &lines),
@@ -48,9 +49,9 @@ pub(super) fn article(
     })
 }
 
-fn section(cx: &Ctx<'_>, md: &Markdown<'_>, id: ArticleId, sid: SectionId) -> wire::Section {
+fn section(cx: &Ctx<'_>, slotted: &Slotted<'_>, id: ArticleId, sid: SectionId) -> wire::Section {
     let s = cx.outline(id).section(sid);
-    let markdown = md.section(sid);
+    let markdown = slotted.section(sid, &Links::Site);
     wire::Section {
         id: cx.section_id(id, sid).to_string(),
         anchors: s.anchors.clone(),

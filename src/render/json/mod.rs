@@ -36,7 +36,7 @@ pub mod types;
 pub use chunks::Bounds;
 pub use text::{TOKENIZER, Tokens, match_key, sha256_hex};
 
-use super::markdown::{Links, Markdown};
+use super::markdown::{Links, Slotted};
 use super::{RenderError, urls, write_file};
 use crate::Book;
 use crate::model::{Article, ArticleId, SectionId};
@@ -196,9 +196,11 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
             .map(|&id| {
                 let r = super::memoized(memo, "json", id, || {
                     let a = book.article(id)?;
+                    // The twin and the sections are rendered once, for both ways of linking.
+                    let slotted = Slotted::new(book, id, &a);
                     // Hashed as written, final newline included.
-                    let twin = format!("{}\n", Markdown::new(book, id, &a, Links::Page).article());
-                    let article = article::article(&cx, id, &a, &twin)?;
+                    let twin = format!("{}\n", slotted.article(&Links::Page));
+                    let article = article::article(&cx, id, &a, &slotted, &twin)?;
                     let file = cx.json_path(id);
                     Ok(Rendered {
                         article: pretty(&article).map_err(json_err(&file))?,
@@ -323,8 +325,9 @@ pub fn api(book: &Book) -> Result<Api, RenderError> {
         .map(|i| {
             let id = ArticleId(i as u32);
             let a = book.article(id)?;
-            let twin = format!("{}\n", Markdown::new(book, id, &a, Links::Page).article());
-            let article = article::article(&cx, id, &a, &twin)?;
+            let slotted = Slotted::new(book, id, &a);
+            let twin = format!("{}\n", slotted.article(&Links::Page));
+            let article = article::article(&cx, id, &a, &slotted, &twin)?;
             Ok((twin, article, chunks::chunks(&cx, id, &a, bounds)))
         })
         .collect::<Result<_, RenderError>>()?;
