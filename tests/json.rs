@@ -195,6 +195,33 @@ fn slotted_renders_are_direct_renders() {
     assert!(twin.contains("(<a%20(1).html#fix-it>)") && twin.contains("caf\u{e9}.html"), "{twin}");
 }
 
+/// The `llms` files of a book in two locales: the root's hold every article, each locale's its
+/// own, in the root's order, with links relative to the file (the texts of all sets are rendered
+/// together, each article once).
+#[test]
+fn llms_files_of_two_locales() {
+    let kb = common::fixture(&[
+        ("book.toml", "[book]\ntitle = \"Two locales\"\nsrc = \"content\"\n"),
+        (
+            "content/en-us/sign-in.md",
+            "# Sign-in errors\n\nSee [the Chinese page](../zh-cn/deng-lu.md#chong-qi) and [DNS](dns.md).\n",
+        ),
+        ("content/en-us/dns.md", "# DNS\n\nUpdate the record.\n"),
+        (
+            "content/zh-cn/deng-lu.md",
+            "# 登录错误\n\n## 重启 {#chong-qi}\n\n请重启客户端，参见 [DNS](../en-us/dns.md)。\n",
+        ),
+        ("content/zh-cn/wang-luo.md", "# 网络\n\n检查 [登录](deng-lu.md)。\n"),
+    ]);
+    let book = common::book(kb.path());
+    let out = tempfile::tempdir().unwrap();
+    json::write(&book, out.path()).unwrap();
+    for file in ["llms-full.txt", "en-us/llms-full.txt", "zh-cn/llms-full.txt"] {
+        let text = std::fs::read_to_string(out.path().join(file)).unwrap();
+        insta::assert_snapshot!(format!("llms_two_locales_{}", file.replace('/', "_")), text);
+    }
+}
+
 #[test]
 fn seed_files_validate_against_their_schemas() {
     assert!(validate(seed()) > 10);

@@ -7,7 +7,7 @@
 
 use super::Ctx;
 use crate::model::ArticleId;
-use crate::render::markdown::{Links, Markdown};
+use crate::render::markdown::{Links, Slotted};
 use crate::render::{RenderError, Spool, StreamedFile, urls, write_file};
 use rayon::prelude::*;
 use std::path::Path;
@@ -83,41 +83,126 @@ fn heading(cx: &Ctx<'_>, locale: Option<&str>) -> String {
     out
 }
 
-/// Writes one folder's `llms.txt`, `llms-full.txt` and any parts into `out`; returns their site
-/// paths. The full text is the size of every article's: it is spooled as rendered, a batch of
-/// articles at a time, and copied into its files once their number is known, so it is never held.
-pub(super) fn write(cx: &Ctx<'_>, set: &Set, out: &Path) -> Result<Vec<String>, RenderError> {
+/// One set's article texts, spooled in its order as they are rendered (the full text is the size
+/// of every article's, so it is never held), with their lengths.
+pub(super) struct SetTexts {
+    spool: Spool,
+    /// For each group of the set, the length of each article's text (newline excluded).
+    lens: Vec<Vec<usize>>,
+}
+
+/// A set's articles in its order, each with the group it is under.
+fn order(cx: &Ctx<'_>, set: &Set) -> (Vec<Group>, Vec<(usize, ArticleId)>) {
+    let groups = groups(cx, set.locale.as_deref(), &set.locales);
+    let order = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| group.articles.iter().map(move |&a| (g, a)))
+        .collect();
+    (groups, order)
+}
+
+/// The article texts of every set, links relative to each set's folder (or absolute under the site
+/// URL). The root's set has every article, and a locale's set the root's articles of that locale
+/// in the same order: each article is rendered once ([`Slotted`]) and its links filled in for the
+/// root's set and for its locale's, instead of rendered once per set.
+pub(super) fn texts(cx: &Ctx<'_>, sets: &[Set], out: &Path) -> Result<Vec<SetTexts>, RenderError> {
+    let orders: Vec<Vec<(usize, ArticleId)>> = sets.iter().map(|set| order(cx, set).1).collect();
+    let shared = sets.first().is_some_and(|root| root.locale.is_none())
+        && sets.iter().zip(&orders).skip(1).all(|(set, order)| {
+            let of_locale =
+                orders[0].iter().filter(|(_, a)| Some(&cx.outline(*a).locale) == set.locale.as_ref());
+            set.locale.is_some() && of_locale.map(|(_, a)| *a).eq(order.iter().map(|(_, a)| *a))
+        });
+    if shared {
+        return spool_texts(cx, sets, &orders, out);
+    }
+    // Not the layout `sets` makes: each set is rendered on its own.
+    let mut all = Vec::with_capacity(sets.len());
+    for (set, order) in sets.iter().zip(&orders) {
+        all.extend(spool_texts(cx, std::slice::from_ref(set), std::slice::from_ref(order), out)?);
+    }
+    Ok(all)
+}
+
+/// [`texts`] of `sets` in `orders`, where every set after the first is the first's articles of
+/// its locale, in the first's order.
+fn spool_texts(
+    cx: &Ctx<'_>,
+    sets: &[Set],
+    orders: &[Vec<(usize, ArticleId)>],
+    out: &Path,
+) -> Result<Vec<SetTexts>, RenderError> {
+    let fulls: Vec<String> = sets.iter().map(|set| format!("{}llms-full.txt", set.dir)).collect();
+    let links: Vec<Links> = fulls
+        .iter()
+        .map(|full| if cx.site_url().is_some() { Links::Site } else { Links::RelativeTo(full.clone()) })
+        .collect();
+    let mut texts = Vec::with_capacity(sets.len());
+    for (full, order) in fulls.iter().zip(orders) {
+        let groups = order.last().map_or(0, |(g, _)| g + 1);
+        texts.push(SetTexts { spool: Spool::create(out, full)?, lens: vec![Vec::new(); groups] });
+    }
+    // The set each article is in besides the first: its locale's.
+    let of_locale = |a: ArticleId| {
+        let locale = &cx.outline(a).locale;
+        (1..sets.len()).find(|&k| sets[k].locale.as_ref() == Some(locale))
+    };
+    // Where each set is in its order.
+    let mut next = vec![0; sets.len()];
+    let Some(first) = orders.first() else { return Ok(texts) };
+    for batch in first.chunks(super::STREAM_BATCH) {
+        let rendered: Vec<Vec<(usize, String)>> = batch
+            .par_iter()
+            .map(|&(_, a)| {
+                let article = cx.book.article(a)?;
+                let slotted = Slotted::new(cx.book, a, &article);
+                let page = urls::page_path(cx.outline(a), "html");
+                let text = |k: usize| {
+                    let source = cx.url_from(&fulls[k], &page, None);
+                    (k, format!("<!-- source: {source} -->\n\n{}\n", slotted.article(&links[k])))
+                };
+                Ok(std::iter::once(0).chain(of_locale(a)).map(text).collect())
+            })
+            .collect::<Result<_, RenderError>>()?;
+        for (&(_, a), per_set) in batch.iter().zip(rendered) {
+            for (k, text) in per_set {
+                // `texts` checked that the article is next in this set's order.
+                let Some(&(g, b)) = orders[k].get(next[k]).filter(|(_, b)| *b == a) else {
+                    return Err(RenderError {
+                        path: out.join(&fulls[k]),
+                        message: "an article of the `llms` files is out of order".into(),
+                    });
+                };
+                debug_assert_eq!(a, b);
+                next[k] += 1;
+                let set = &mut texts[k];
+                set.spool.write(b"\n")?;
+                set.spool.write(text.as_bytes())?;
+                set.lens[g].push(text.len());
+            }
+        }
+    }
+    Ok(texts)
+}
+
+/// Writes one folder's `llms.txt`, `llms-full.txt` and any parts into `out` from its article
+/// texts ([`texts`]); returns their site paths. The full text is copied into its files once their
+/// number is known.
+pub(super) fn write(
+    cx: &Ctx<'_>,
+    set: &Set,
+    texts: SetTexts,
+    out: &Path,
+) -> Result<Vec<String>, RenderError> {
     let (dir, locale, locales) = (set.dir.as_str(), set.locale.as_deref(), set.locales.as_slice());
     let index = format!("{dir}llms.txt");
     let full = format!("{dir}llms-full.txt");
-    let groups = groups(cx, locale, locales);
+    let (groups, _) = order(cx, set);
     let max = usize::try_from(cx.book.config.output.json.llms_full_max_bytes).unwrap_or(usize::MAX);
-
-    // Each article's full text, links relative to this folder (or absolute under the site URL),
-    // each after a blank line; `lens` keeps their lengths, newline excluded.
-    let links = if cx.site_url().is_some() { Links::Site } else { Links::RelativeTo(full.clone()) };
-    let mut spool = Spool::create(out, &full)?;
-    let mut lens: Vec<Vec<usize>> = Vec::with_capacity(groups.len());
-    for g in &groups {
-        let mut group = Vec::with_capacity(g.articles.len());
-        for batch in g.articles.chunks(super::STREAM_BATCH) {
-            let texts: Vec<String> = batch
-                .par_iter()
-                .map(|&a| {
-                    let page = cx.url_from(&full, &urls::page_path(cx.outline(a), "html"), None);
-                    let article = cx.book.article(a)?;
-                    let twin = Markdown::new(cx.book, a, &article, links.clone()).article();
-                    Ok(format!("<!-- source: {page} -->\n\n{twin}\n"))
-                })
-                .collect::<Result<_, RenderError>>()?;
-            for text in texts {
-                spool.write(b"\n")?;
-                spool.write(text.as_bytes())?;
-                group.push(text.len());
-            }
-        }
-        lens.push(group);
-    }
+    let SetTexts { spool, mut lens } = texts;
+    // A group with no text (none of its articles) still counts as a group.
+    lens.resize(groups.len(), Vec::new());
     let mut texts = spool.into_reader()?;
 
     let head = heading(cx, locale);

@@ -236,9 +236,24 @@ pub fn write_with(book: &Book, out: &Path, memo: &dyn super::Memo) -> Result<(),
     }
     write_file(out, &format!("{API_DIR}/README.md"), API_README)?;
     // Every article's text is in `llms-full.txt`, rendered again with links relative to it. Each
-    // folder's set is streamed to its files, and reused whole when no article changed.
-    for set in llms::sets(&cx) {
-        let render = || llms::write(&cx, &set, out);
+    // folder's set is streamed to its files, and reused whole when no article changed. The texts
+    // of every set are rendered together when the first set is not reused (sets are reused all
+    // together or not at all, but for a lost cache entry).
+    let sets = llms::sets(&cx);
+    let mut texts: Option<Vec<Option<llms::SetTexts>>> = None;
+    for (k, set) in sets.iter().enumerate() {
+        let mut render = || {
+            if texts.is_none() {
+                texts = Some(llms::texts(&cx, &sets, out)?.into_iter().map(Some).collect());
+            }
+            match texts.as_mut().and_then(|t| t.get_mut(k)).and_then(Option::take) {
+                Some(t) => llms::write(&cx, set, t, out),
+                None => Err(RenderError {
+                    path: out.to_path_buf(),
+                    message: "the `llms` texts are missing".into(),
+                }),
+            }
+        };
         match memo.book_key() {
             Some(key) => super::write_memoized_files(memo, out, "", &set.memo_name(), key, |_| render())?,
             None => super::write_memoized_files(&super::NoMemo, out, "", "", (), |_| render())?,
