@@ -77,6 +77,15 @@ fn fixture() -> tempfile::TempDir {
     ])
 }
 
+/// [`fixture`] with `extra` appended to its `book.toml`.
+fn fixture_with(extra: &str) -> tempfile::TempDir {
+    let kb = fixture();
+    let toml = kb.path().join("book.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}{extra}")).unwrap();
+    kb
+}
+
 #[test]
 fn incremental_builds_equal_clean_builds_and_render_only_what_changed() {
     let kb = fixture();
@@ -131,10 +140,8 @@ fn incremental_builds_equal_clean_builds_and_render_only_what_changed() {
 
 #[test]
 fn a_low_memory_build_sees_an_edit_its_outlines_do_not_show() {
-    let kb = fixture();
+    let kb = fixture_with("\n[build]\nlow-memory = true\n");
     let dir = kb.path();
-    let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
-    std::fs::write(dir.join("book.toml"), format!("{toml}\n[build]\nlow-memory = true\n")).unwrap();
     std::fs::write(dir.join("content/c.md"), "# Gamma\n\nGamma body.\n\nRestart it.\n").unwrap();
     build(dir, None);
     // Same length, same structure, not the summary: the outline (spans included) is the same,
@@ -148,10 +155,9 @@ fn a_low_memory_build_sees_an_edit_its_outlines_do_not_show() {
 
 #[test]
 fn an_include_edited_or_created_renders_the_articles_that_include_it() {
-    let kb = fixture();
+    // Under `[check.rules]`, the fixture's last table.
+    let kb = fixture_with("missing-include = \"warn\"\n");
     let dir = kb.path();
-    let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
-    std::fs::write(dir.join("book.toml"), format!("{toml}missing-include = \"warn\"\n")).unwrap();
     std::fs::create_dir_all(dir.join("content/includes")).unwrap();
     std::fs::write(dir.join("content/includes/note.md"), "Restart the client first.\n").unwrap();
     std::fs::write(dir.join("content/c.md"), "# Gamma\n\n[!INCLUDE[note](includes/note.md)]\n").unwrap();
