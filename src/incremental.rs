@@ -18,9 +18,10 @@
 //! base, so a removed anchor is reported in every article that links to it, and those articles
 //! (whose resolved links changed) are rendered again.
 //!
-//! The cache lives in the build directory, `.kbc-cache/render/<renderer>/<key>.msgpack` (MessagePack), and is written
-//! into each new build beside the outputs (unchanged entries hard-linked from the previous build),
-//! so it survives [`crate::output::publish`]'s swap and keeps only what the current build used.
+//! The cache lives in the build directory, `.kbc-cache/render/<renderer>/<key>.msgpack`
+//! (MessagePack), and is written into each new build beside the outputs (unchanged entries
+//! hard-linked from the previous build), so it survives [`crate::output::publish`]'s swap and keeps
+//! only what the current build used.
 
 use crate::Book;
 use crate::model::{Article, ArticleId};

@@ -76,9 +76,9 @@ pub struct Input<D> {
     pub low_memory: bool,
 }
 
-/// Pages to index put aside on disk as they are rendered, one MessagePack record each (at 50,000 articles
-/// their bodies are hundreds of MB, held until the last index is built). The spool sits hidden in
-/// the search folder and is removed when dropped.
+/// Pages to index put aside on disk as they are rendered, one MessagePack record each (at 50,000
+/// articles their bodies are hundreds of MB, held until the last index is built). The spool sits
+/// hidden in the search folder and is removed when dropped.
 pub struct DocSpool {
     spool: crate::render::Spool,
     count: usize,
