@@ -86,20 +86,28 @@ fn heading(cx: &Ctx<'_>, locale: Option<&str>) -> String {
 /// One set's article texts, spooled in its order as they are rendered (the full text is the size
 /// of every article's, so it is never held), with their lengths.
 pub(super) struct SetTexts {
+    groups: Vec<Group>,
     spool: Spool,
-    /// For each group of the set, the length of each article's text (newline excluded).
+    /// For each group, the length of each article's text (newline excluded).
     lens: Vec<Vec<usize>>,
 }
 
-/// A set's articles in its order, each with the group it is under.
-fn order(cx: &Ctx<'_>, set: &Set) -> (Vec<Group>, Vec<(usize, ArticleId)>) {
-    let groups = groups(cx, set.locale.as_deref(), &set.locales);
-    let order = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, group)| group.articles.iter().map(move |&a| (g, a)))
-        .collect();
-    (groups, order)
+/// A set's groups, and its articles in order, each with the group it is under.
+struct Plan {
+    groups: Vec<Group>,
+    order: Vec<(usize, ArticleId)>,
+}
+
+impl Plan {
+    fn new(cx: &Ctx<'_>, set: &Set) -> Plan {
+        let groups = groups(cx, set.locale.as_deref(), &set.locales);
+        let order = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| group.articles.iter().map(move |&a| (g, a)))
+            .collect();
+        Plan { groups, order }
+    }
 }
 
 /// The article texts of every set, links relative to each set's folder (or absolute under the site
@@ -107,30 +115,30 @@ fn order(cx: &Ctx<'_>, set: &Set) -> (Vec<Group>, Vec<(usize, ArticleId)>) {
 /// in the same order: each article is rendered once ([`Slotted`]) and its links filled in for the
 /// root's set and for its locale's, instead of rendered once per set.
 pub(super) fn texts(cx: &Ctx<'_>, sets: &[Set], out: &Path) -> Result<Vec<SetTexts>, RenderError> {
-    let orders: Vec<Vec<(usize, ArticleId)>> = sets.iter().map(|set| order(cx, set).1).collect();
+    let plans: Vec<Plan> = sets.iter().map(|set| Plan::new(cx, set)).collect();
     let shared = sets.first().is_some_and(|root| root.locale.is_none())
-        && sets.iter().zip(&orders).skip(1).all(|(set, order)| {
+        && sets.iter().zip(&plans).skip(1).all(|(set, plan)| {
             let of_locale =
-                orders[0].iter().filter(|(_, a)| Some(&cx.outline(*a).locale) == set.locale.as_ref());
-            set.locale.is_some() && of_locale.map(|(_, a)| *a).eq(order.iter().map(|(_, a)| *a))
+                plans[0].order.iter().filter(|(_, a)| Some(&cx.outline(*a).locale) == set.locale.as_ref());
+            set.locale.is_some() && of_locale.map(|(_, a)| *a).eq(plan.order.iter().map(|(_, a)| *a))
         });
     if shared {
-        return spool_texts(cx, sets, &orders, out);
+        return spool_texts(cx, sets, plans, out);
     }
     // Not the layout `sets` makes: each set is rendered on its own.
     let mut all = Vec::with_capacity(sets.len());
-    for (set, order) in sets.iter().zip(&orders) {
-        all.extend(spool_texts(cx, std::slice::from_ref(set), std::slice::from_ref(order), out)?);
+    for (set, plan) in sets.iter().zip(plans) {
+        all.extend(spool_texts(cx, std::slice::from_ref(set), vec![plan], out)?);
     }
     Ok(all)
 }
 
-/// [`texts`] of `sets` in `orders`, where every set after the first is the first's articles of
-/// its locale, in the first's order.
+/// [`texts`] of `sets` as `plans` lay them out, where every set after the first is the first's
+/// articles of its locale, in the first's order.
 fn spool_texts(
     cx: &Ctx<'_>,
     sets: &[Set],
-    orders: &[Vec<(usize, ArticleId)>],
+    plans: Vec<Plan>,
     out: &Path,
 ) -> Result<Vec<SetTexts>, RenderError> {
     let fulls: Vec<String> = sets.iter().map(|set| format!("{}llms-full.txt", set.dir)).collect();
@@ -138,10 +146,12 @@ fn spool_texts(
         .iter()
         .map(|full| if cx.site_url().is_some() { Links::Site } else { Links::RelativeTo(full.clone()) })
         .collect();
+    let mut orders = Vec::with_capacity(sets.len());
     let mut texts = Vec::with_capacity(sets.len());
-    for (full, order) in fulls.iter().zip(orders) {
-        let groups = order.last().map_or(0, |(g, _)| g + 1);
-        texts.push(SetTexts { spool: Spool::create(out, full)?, lens: vec![Vec::new(); groups] });
+    for (full, Plan { groups, order }) in fulls.iter().zip(plans) {
+        let lens = vec![Vec::new(); groups.len()];
+        texts.push(SetTexts { groups, spool: Spool::create(out, full)?, lens });
+        orders.push(order);
     }
     // The set each article is in besides the first: its locale's.
     let of_locale = |a: ArticleId| {
@@ -197,11 +207,8 @@ pub(super) fn write(
     let (dir, locale, locales) = (set.dir.as_str(), set.locale.as_deref(), set.locales.as_slice());
     let index = format!("{dir}llms.txt");
     let full = format!("{dir}llms-full.txt");
-    let (groups, _) = order(cx, set);
     let max = usize::try_from(cx.book.config.output.json.llms_full_max_bytes).unwrap_or(usize::MAX);
-    let SetTexts { spool, mut lens } = texts;
-    // A group with no text (none of its articles) still counts as a group.
-    lens.resize(groups.len(), Vec::new());
+    let SetTexts { groups, spool, lens } = texts;
     let mut texts = spool.into_reader()?;
 
     let head = heading(cx, locale);
