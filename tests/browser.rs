@@ -518,6 +518,21 @@ fn sharded_search_in_chromium() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 
+/// Holds back the live reload script's event stream until the page calls `kbcConnect()`.
+const HOLD_EVENT_STREAM: &str = r#"(() => {
+  const Real = window.EventSource;
+  const held = [];
+  window.kbcConnect = () => { held.splice(0).forEach(connect => connect()); return true; };
+  window.EventSource = function (url) {
+    const listeners = [];
+    this.addEventListener = (name, f) => listeners.push([name, f]);
+    held.push(() => {
+      const real = new Real(url);
+      listeners.forEach(([name, f]) => real.addEventListener(name, f));
+    });
+  };
+})()"#;
+
 /// `kbc serve` in Chromium: after the follow-up build at a writer's pause, a page made from every
 /// article (the checklist index, whose item counts an in-place edit leaves for later) reloads with
 /// the new count, and a page the follow-up did not change stays as it is.
@@ -571,6 +586,33 @@ fn served_pages_reload_after_the_follow_up_build_only_when_theirs_changed() {
     // The follow-up's event reached both pages at once; give the other one time to compare.
     wait_for(&other, "new Promise(r => setTimeout(() => r(true), 1000))", "a moment");
     assert_eq!(loads(&other), 2, "an unchanged page does not reload after the follow-up build");
+
+    // A page whose event stream connects only after the follow-up build (it was still loading, on
+    // a slow machine) catches up when it connects: here the stream is held until the build is done.
+    let late = browser.new_tab().expect("a third tab");
+    late.set_default_timeout(Duration::from_secs(30));
+    late.call_method(headless_chrome::protocol::cdp::Page::AddScriptToEvaluateOnNewDocument {
+        source: HOLD_EVENT_STREAM.into(),
+        world_name: None,
+        include_command_line_api: None,
+        run_immediately: None,
+    })
+    .expect("hold the event stream");
+    open(&late, &format!("{}checklists/index.html", server.url));
+    assert_eq!(eval(&late, count), "3 items");
+    std::fs::write(kb.path().join("content/a.md"), steps(4)).expect("edit");
+    wait_for(
+        &index,
+        &format!("document.readyState === 'complete' && {count} === '4 items'"),
+        "the follow-up build",
+    );
+    assert_eq!(eval(&late, count), "3 items", "the held page has not heard of the edit");
+    eval(&late, "window.kbcConnect()");
+    wait_for(
+        &late,
+        &format!("document.readyState === 'complete' && {count} === '4 items'"),
+        "the late page to catch up",
+    );
     let errors = errors.lock().expect("errors").clone();
     let errors: Vec<_> = errors.into_iter().filter(|e| !e.contains("/favicon.ico")).collect();
     assert!(errors.is_empty(), "console errors: {errors:#?}");

@@ -228,7 +228,7 @@ fn serve_rebuilds_reloads_and_shows_errors_until_fixed() {
     let (code, page) = get(&format!("{}a.html", server.url));
     assert_eq!(code, 200);
     assert!(page.contains("First version."), "{page}");
-    assert!(page.contains("<script src=\"/__kbc/live.js\"></script></body>"), "{page}");
+    assert!(page.contains("<script src=\"/__kbc/live.js\" data-generation=\"1\" data-page=\""), "{page}");
     let published = std::fs::read_to_string(dir.join("book/a.html")).unwrap();
     assert!(!published.contains("__kbc"), "published output stays as `kbc build` writes it");
     let (code, js) = get(&format!("{}__kbc/live.js", server.url));

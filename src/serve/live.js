@@ -49,24 +49,47 @@
       .catch(function () {});
   }
 
-  // The page as served when it loaded, to tell whether a follow-up build changed it (the home
-  // page and indexes are made from every article; an article's page seldom changes then).
-  var served = null;
-  function fetchPage() {
-    return fetch(location.href, { cache: "no-store" }).then(function (r) { return r.ok ? r.text() : null; });
+  // What the server said about this page when it served it: the generation of the build it was
+  // at least as new as, and a digest of the page. A page compares the digest with the page served
+  // now, so it reloads only when what is served for it changed (the home page and indexes are made
+  // from every article; an article's page seldom changes in a follow-up build).
+  var me = document.currentScript;
+  var seen = me ? Number(me.getAttribute("data-generation")) : NaN;
+  var page = me ? me.getAttribute("data-page") : null;
+
+  function reloadIfChanged() {
+    fetch(location.href, { cache: "no-store" })
+      .then(function (r) {
+        var now = r.headers.get("x-kbc-page");
+        if (r.ok && page && now && now !== page) location.reload();
+      })
+      .catch(function () {});
+  }
+
+  function generation(e) {
+    var g = Number(e.data);
+    if (g > seen) seen = g;
   }
 
   refresh();
   if (window.EventSource) {
-    fetchPage().then(function (text) { served = text; }).catch(function () {});
     var events = new EventSource(BASE + "events");
+    // The stream starts with the current generation. A newer one than the page's means it missed
+    // events while it loaded (a follow-up build can finish then): catch up as `refreshed` would.
+    events.addEventListener("hello", function (e) {
+      var missed = Number(e.data) > seen;
+      generation(e);
+      if (missed) {
+        refresh();
+        reloadIfChanged();
+      }
+    });
     events.addEventListener("reload", function () { location.reload(); });
-    events.addEventListener("status", refresh);
-    events.addEventListener("refreshed", function () {
+    events.addEventListener("status", function (e) { generation(e); refresh(); });
+    events.addEventListener("refreshed", function (e) {
+      generation(e);
       refresh();
-      fetchPage().then(function (text) {
-        if (served !== null && text !== null && text !== served) location.reload();
-      }).catch(function () {});
+      reloadIfChanged();
     });
   }
 })();

@@ -7,6 +7,12 @@
 //! after the follow-up build that brings the files made from every article up to date, when a page
 //! reloads only if what is served for it changed), `status` ([`super::Status`] as JSON), `live.js`.
 //! kbc's own files in the build directory (the render cache, the build marker) are not served.
+//!
+//! A page can miss events: the follow-up build may finish while a reloaded page is still loading,
+//! before its event stream connects. So each HTML response carries the generation it was served
+//! at (read before the file) and a digest of the page as built; the script compares the
+//! generation with the stream's `hello`, and the digest with the page served now, so a page that
+//! missed an event still reloads exactly when what is served for it changed.
 
 use super::Status;
 use axum::Router;
@@ -28,8 +34,8 @@ pub const PREFIX: &str = "/__kbc/";
 /// The live reload and overlay script.
 const LIVE_JS: &str = include_str!("live.js");
 
-/// The tag added before `</body>` of every HTML response.
-const SCRIPT_TAG: &str = "<script src=\"/__kbc/live.js\"></script>";
+/// The response header with [`page_digest`] of an HTML response, for the script to compare.
+const PAGE_HEADER: &str = "x-kbc-page";
 
 /// HTML responses are read whole to add the script; larger ones are passed through untouched.
 const MAX_INJECT: usize = 64 * 1024 * 1024;
@@ -101,7 +107,7 @@ pub fn app(shared: Arc<Shared>, build_dir: PathBuf) -> Router {
         .route("/__kbc/status", get(status))
         .route("/__kbc/live.js", get(live_js))
         .fallback_service(files)
-        .layer(middleware::from_fn(live_reload))
+        .layer(middleware::from_fn_with_state(shared.clone(), live_reload))
         .with_state(shared)
 }
 
@@ -149,19 +155,21 @@ async fn live_js() -> Response {
 /// Refuses kbc's own files, adds the live reload script to HTML, answers a missing page with a small
 /// page that still carries the script (so the overlay shows before the first good build), and
 /// turns off caching: every response must reflect the latest build.
-async fn live_reload(request: Request, next: Next) -> Response {
+async fn live_reload(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     // kbc's own files only: content may have dot-folders of its own (`.attachments/`).
     let hidden = path.split('/').any(|s| s.to_ascii_lowercase().replace("%2e", ".").starts_with(".kbc-"));
+    // Read before the file: the page is then at least as new as this generation's build.
+    let generation = shared.generation.borrow().0;
     if hidden {
-        return not_found(&path);
+        return not_found(&path, generation);
     }
     let response = next.run(request).await;
     if path.starts_with(PREFIX) {
         return response;
     }
     if response.status() == StatusCode::NOT_FOUND {
-        return not_found(&path);
+        return not_found(&path, generation);
     }
     let is_html = response
         .headers()
@@ -177,10 +185,14 @@ async fn live_reload(request: Request, next: Next) -> Response {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(inject(&bytes)))
+    let digest = page_digest(&bytes);
+    if let Ok(value) = header::HeaderValue::from_str(&digest) {
+        parts.headers.insert(PAGE_HEADER, value);
+    }
+    Response::from_parts(parts, Body::from(inject(&bytes, generation, &digest)))
 }
 
-fn not_found(path: &str) -> Response {
+fn not_found(path: &str, generation: u64) -> Response {
     let escaped = crate::render::html::sanitize::escape(path);
     let page = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p><code>{escaped}</code> is not in the build. <a href=\"/\">Home</a></p></body></html>"
@@ -188,17 +200,31 @@ fn not_found(path: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
         [(header::CACHE_CONTROL, "no-store")],
-        axum::response::Html(inject(page.as_bytes())),
+        axum::response::Html(inject(page.as_bytes(), generation, &page_digest(page.as_bytes()))),
     )
         .into_response()
 }
 
+/// What tells one version of a page from another: the SHA-256 of its bytes as built, in hex.
+fn page_digest(html: &[u8]) -> String {
+    use sha2::Digest;
+    crate::render::hex(&sha2::Sha256::digest(html))
+}
+
+/// The tag that loads the script, with the generation the page was served at and its digest.
+fn script_tag(generation: u64, digest: &str) -> String {
+    format!(
+        "<script src=\"/__kbc/live.js\" data-generation=\"{generation}\" data-page=\"{digest}\"></script>"
+    )
+}
+
 /// The page with the script before its last `</body>` (or at the end).
-fn inject(html: &[u8]) -> Vec<u8> {
+fn inject(html: &[u8], generation: u64, digest: &str) -> Vec<u8> {
+    let tag = script_tag(generation, digest);
     let at = html.windows(7).rposition(|w| w.eq_ignore_ascii_case(b"</body>")).unwrap_or(html.len());
-    let mut out = Vec::with_capacity(html.len() + SCRIPT_TAG.len());
+    let mut out = Vec::with_capacity(html.len() + tag.len());
     out.extend_from_slice(&html[..at]);
-    out.extend_from_slice(SCRIPT_TAG.as_bytes());
+    out.extend_from_slice(tag.as_bytes());
     out.extend_from_slice(&html[at..]);
     out
 }
@@ -209,10 +235,12 @@ mod tests {
 
     #[test]
     fn the_script_goes_before_the_last_body_end_tag() {
+        let tag = script_tag(7, "d1");
+        assert_eq!(tag, "<script src=\"/__kbc/live.js\" data-generation=\"7\" data-page=\"d1\"></script>");
         assert_eq!(
-            String::from_utf8(inject(b"<p>x</p></BODY></html>")).unwrap(),
-            format!("<p>x</p>{SCRIPT_TAG}</BODY></html>")
+            String::from_utf8(inject(b"<p>x</p></BODY></html>", 7, "d1")).unwrap(),
+            format!("<p>x</p>{tag}</BODY></html>")
         );
-        assert_eq!(String::from_utf8(inject(b"<p>x")).unwrap(), format!("<p>x{SCRIPT_TAG}"));
+        assert_eq!(String::from_utf8(inject(b"<p>x", 7, "d1")).unwrap(), format!("<p>x{tag}"));
     }
 }
