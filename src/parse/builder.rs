@@ -590,7 +590,7 @@ impl<'a, 'e> Builder<'a, 'e> {
     fn paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
         let raw = self.texts.slice(span);
         if raw.contains('\n') && raw.contains(":::") {
-            match self.split_image_lines(inlines, raw) {
+            match self.split_marker_lines(inlines, raw) {
                 Ok(blocks) => {
                     let mut blocks = blocks.into_iter();
                     let first = blocks.next();
@@ -603,21 +603,15 @@ impl<'a, 'e> Builder<'a, 'e> {
         self.single_paragraph(inlines, span)
     }
 
-    /// A paragraph whose lines include `:::image ...:::` lines: DocFX's `:::` blocks interrupt a
-    /// paragraph (writers put an image right under a step's text, without a blank line), so each
-    /// such line is an image between the paragraphs of the lines around it. The inlines come back
-    /// unchanged when there is no such line.
-    fn split_image_lines(&mut self, inlines: Vec<Inline>, raw: &str) -> Result<Vec<Block>, Vec<Inline>> {
-        let is_image_line = |line: &str| {
-            let line = line.trim();
-            line.len() > 11
-                && line.get(..8).is_some_and(|p| p.eq_ignore_ascii_case(":::image"))
-                && line[8..].starts_with(char::is_whitespace)
-                && line.ends_with(":::")
-        };
+    /// A paragraph whose lines include DocFX `:::` block markers (see [`is_block_marker_line`]):
+    /// they interrupt a paragraph (writers put an image right under a step's text, or a zone's
+    /// first sentence right under `::: zone`, without a blank line), so each such line is a block
+    /// of its own between the paragraphs of the lines around it. The inlines come back unchanged
+    /// when there is no such line.
+    fn split_marker_lines(&mut self, inlines: Vec<Inline>, raw: &str) -> Result<Vec<Block>, Vec<Inline>> {
         // A complex image (`:::image type="complex"` ... `:::image-end:::`) holds its long
         // description between the markers: it stays one block.
-        if !raw.lines().any(is_image_line) || raw.to_ascii_lowercase().contains(":::image-end") {
+        if !raw.lines().any(is_block_marker_line) || raw.to_ascii_lowercase().contains(":::image-end") {
             return Err(inlines);
         }
         // The paragraph's lines: its inlines between top-level line breaks, each line with the
@@ -637,7 +631,7 @@ impl<'a, 'e> Builder<'a, 'e> {
         let mut text: Vec<Inline> = Vec::new();
         for (break_before, line) in lines {
             let Some(span) = cover_inlines(&line) else { continue };
-            if is_image_line(self.texts.slice(span)) {
+            if is_block_marker_line(self.texts.slice(span)) {
                 if let Some(p) = self.joined_lines(std::mem::take(&mut text)) {
                     blocks.push(p);
                 }
@@ -671,7 +665,8 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// `:::image ...:::`, `:::zone pivot=".."`, `:::zone-end` and unknown `:::name`.
     fn docfx_colon_block(&mut self, rest: &str, inlines: Vec<Inline>, span: Span) -> Block {
-        let first_line = rest.lines().next().unwrap_or("");
+        // DocFX allows spaces between `:::` and the name (`::: zone pivot=".."` is common).
+        let first_line = rest.lines().next().unwrap_or("").trim_start();
         let name_len =
             first_line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(first_line.len());
         let name = first_line[..name_len].to_ascii_lowercase();
@@ -684,6 +679,18 @@ impl<'a, 'e> Builder<'a, 'e> {
             "column" => ContainerKind::Column,
             n if n.ends_with("-end") => return Block::Paragraph { inlines, span },
             "no-loc" => return Block::Paragraph { inlines, span },
+            // DocFX's, but it needs the snippet file's text, which kbc does not read.
+            "code" => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownExtension,
+                        span,
+                        "kbc does not render DocFX's `:::code` snippets",
+                    )
+                    .with_label("kept as text"),
+                );
+                return Block::Paragraph { inlines, span };
+            }
             other => {
                 self.diags.push(
                     Diagnostic::new(
@@ -823,9 +830,7 @@ impl<'a, 'e> Builder<'a, 'e> {
                 "table row has more cells than its header",
             )
             .with_label("this text is dropped")
-            .with_help(
-                "escape a `|` that is not a cell border as `\\|` (also inside `code`), or add a header cell",
-            ),
+            .with_help("escape a `|` that is not a cell border as `\\|`, or add a header cell"),
         );
     }
 
@@ -1378,6 +1383,30 @@ pub(crate) fn blocks_text(blocks: &[Block]) -> String {
     out
 }
 
+/// Whether `line` is a DocFX `:::` block marker on a line of its own: `:::image ... :::`, the
+/// start or end of a zone, moniker, row or column, or `:::code ... :::`, with or without spaces
+/// after the `:::` (DocFX skips them). `:::no-loc` is inline and `:::image-end:::` belongs to a
+/// complex image's block, so neither is one.
+fn is_block_marker_line(line: &str) -> bool {
+    let line = line.trim();
+    let Some(rest) = line.strip_prefix(":::") else { return false };
+    let rest = rest.trim_start();
+    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_len);
+    let name = name.to_ascii_lowercase();
+    match name.strip_suffix("-end").unwrap_or(&name) {
+        "image" => {
+            name == "image"
+                && after.starts_with(char::is_whitespace)
+                && line.len() > 11
+                && line.ends_with(":::")
+        }
+        "zone" | "moniker" | "row" | "column" => true,
+        "code" => name == "code" && line.len() > 7 && line.ends_with(":::"),
+        _ => false,
+    }
+}
+
 /// Folds `:::zone` … `:::zone-end` (and the like) within one block list into containers.
 fn fold_containers(blocks: &mut Vec<Block>) {
     if !blocks.iter().any(|b| matches!(b, Block::Container { blocks, .. } if blocks.is_empty())) {
@@ -1390,8 +1419,9 @@ fn fold_containers(blocks: &mut Vec<Block>) {
             Block::Paragraph { inlines, .. } => {
                 let t = plain_text(inlines);
                 let t = t.trim();
+                let t = t.strip_suffix(":::").unwrap_or(t);
                 t.strip_prefix(":::")
-                    .and_then(|r| r.strip_suffix("-end"))
+                    .and_then(|r| r.trim_end().strip_suffix("-end"))
                     .map(|n| n.trim().to_ascii_lowercase())
             }
             _ => None,
@@ -1470,6 +1500,9 @@ mod tests {
                         l.items.iter().map(|i| blocks(&i.blocks, article, sources)).collect();
                     format!("list[{}]", items.join("; "))
                 }
+                Block::Container { kind, args, blocks: inner, .. } => {
+                    format!("{}({args})[{}]", container_name(kind), blocks(inner, article, sources))
+                }
                 other => format!("{other:?}"),
             };
             bs.iter().map(one).collect::<Vec<_>>().join(" ")
@@ -1498,6 +1531,42 @@ mod tests {
         );
         let complex = ":::image type=\"complex\" source=\"f.png\" alt-text=\"F\":::\nA long description.\n:::image-end:::\n";
         assert_eq!(outline(complex), "image(f.png 1:33)", "a complex image keeps its description");
+    }
+
+    #[test]
+    fn colon_blocks_may_have_spaces_after_the_colons_and_interrupt_paragraphs() {
+        // As in the dev corpus's meeting-policies-in-teams.md: `::: zone` with its first sentence
+        // right under it.
+        let zone = "::: zone target=\"docs\"\nUse meeting policies.\n\nMore.\n\n::: zone-end\n\nAfter.\n";
+        assert_eq!(outline(zone), "zone(target=\"docs\")[p(Use meeting policies.) p(More.)] p(After.)");
+        // A grid of links (sql-docs): every marker and the first link share one paragraph.
+        let grid = ":::row:::\n    :::column:::\n        [a](a.md)\n    :::column-end:::\n    :::column:::\n        [b](b.md)\n    :::column-end:::\n:::row-end:::\n";
+        assert_eq!(outline(grid), "row()[column()[p(a)] column()[p(b)]]");
+        let spaced_image = "Then:\n::: image type=\"content\" source=\"g.png\" alt-text=\"G\":::\n";
+        assert_eq!(outline(spaced_image), "p(Then:) image(g.png 2:34)");
+        assert_eq!(outline(":::no-loc text=\"Teams\"::: works.\nToo.\n"), "p(Teams works. Too.)", "inline");
+    }
+
+    #[test]
+    fn code_snippets_are_reported_one_by_one_and_kept_as_text() {
+        let text = "Run:\n:::code language=\"csharp\" source=\"a.cs\" id=\"Main\":::\n:::code language=\"csharp\" source=\"b.cs\":::\n";
+        assert_eq!(
+            outline(text),
+            "p(Run:) p(:::code language=\"csharp\" source=\"a.cs\" id=\"Main\":::) p(:::code language=\"csharp\" source=\"b.cs\":::)"
+        );
+        let (_, diagnostics, sources) = crate::parse::parse_text("a.md", text);
+        let found: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.code == crate::diag::Code::UnknownExtension)
+            .map(|d| format!("{} {}: {}", d.code, d.span.map_or(0, |s| sources.line_col(s).line), d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "unknown-extension 2: kbc does not render DocFX's `:::code` snippets",
+                "unknown-extension 3: kbc does not render DocFX's `:::code` snippets"
+            ]
+        );
     }
 
     #[test]

@@ -79,42 +79,20 @@ impl<'a> Expander<'a, '_> {
         let text = self.texts.text(file);
         let body = text.get(body_start..).unwrap_or("");
         let mut broken: Vec<(Range<usize>, String, LinkType)> = Vec::new();
-        let mut callback = |link: BrokenLink<'_>| {
-            if matches!(link.link_type, LinkType::Shortcut | LinkType::Reference | LinkType::Collapsed) {
-                broken.push((link.span.clone(), link.reference.to_string(), link.link_type));
-            }
-            None
-        };
-        let parser = Parser::new_with_broken_link_callback(body, super::options(), Some(&mut callback));
-        let iter = parser.into_offset_iter();
-        let defs: Vec<(String, String)> =
-            iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string())).collect();
-        let has_nul = body.contains('\0');
         // The common case: nothing to expand, so the events go straight into the stream; otherwise
         // they are collected first, for the include patterns to look ahead.
         let direct = !inline_only && !has_include_marker(body);
-        let mut raw: Vec<(Event<'a>, Span)> = Vec::new();
-        let mut merge = TextMerge::default();
-        if direct {
-            self.out.events.reserve(body.len() / 10);
-        } else {
-            raw.reserve(body.len() / 10);
-        }
-        for (event, range) in iter {
-            let span = Span::new(file, range.start + body_start..range.end + body_start);
-            let event = if has_nul { replace_nul(event) } else { event };
-            if direct {
-                merge.push(&mut self.out.events, event, span, ev_md, ev_text);
-            } else {
-                merge.push(&mut raw, event, span, |e, s| (e, s), |(e, s)| text_mut(e, s));
+        let has_nul = body.contains('\0');
+        let at = (file, body_start);
+        let raw = match protect_code_pipes(body) {
+            None => {
+                self.parse_events(body, at, direct, &mut broken, |e| if has_nul { replace_nul(e) } else { e })
             }
-        }
-        if direct {
-            merge.finish(&mut self.out.events, ev_text);
-        } else {
-            merge.finish(&mut raw, |(e, s)| text_mut(e, s));
-        }
-        self.out.references.extend(defs);
+            Some(protected) => self.parse_events(&protected, at, direct, &mut broken, |e| {
+                let e = restore_pipes(e.into_static());
+                if has_nul { replace_nul(e) } else { e }
+            }),
+        };
         for (range, label, link_type) in broken {
             let range = range.start + body_start..range.end + body_start;
             if let Some(d) = undefined_reference(file, text, range, &label, link_type) {
@@ -145,6 +123,51 @@ impl<'a> Expander<'a, '_> {
             i += 1;
         }
     }
+    /// Parses `body` (a file's text from `body_start`, or a copy of it with the same offsets),
+    /// passing each event through `convert`: into the stream when `direct`, else into the events
+    /// returned. Records its reference definitions, and collects its broken references.
+    fn parse_events<'x>(
+        &mut self,
+        body: &'x str,
+        (file, body_start): (FileId, usize),
+        direct: bool,
+        broken: &mut Vec<(Range<usize>, String, LinkType)>,
+        convert: impl Fn(Event<'x>) -> Event<'a>,
+    ) -> Vec<(Event<'a>, Span)> {
+        let mut callback = |link: BrokenLink<'_>| {
+            if matches!(link.link_type, LinkType::Shortcut | LinkType::Reference | LinkType::Collapsed) {
+                broken.push((link.span.clone(), link.reference.to_string(), link.link_type));
+            }
+            None
+        };
+        let parser = Parser::new_with_broken_link_callback(body, super::options(), Some(&mut callback));
+        let iter = parser.into_offset_iter();
+        let defs = iter.reference_definitions().iter().map(|(k, d)| (k.to_string(), d.dest.to_string()));
+        self.out.references.extend(defs);
+        let mut raw: Vec<(Event<'a>, Span)> = Vec::new();
+        let mut merge = TextMerge::default();
+        if direct {
+            self.out.events.reserve(body.len() / 10);
+        } else {
+            raw.reserve(body.len() / 10);
+        }
+        for (event, range) in iter {
+            let span = Span::new(file, range.start + body_start..range.end + body_start);
+            let event = convert(event);
+            if direct {
+                merge.push(&mut self.out.events, event, span, ev_md, ev_text);
+            } else {
+                merge.push(&mut raw, event, span, |e, s| (e, s), |(e, s)| text_mut(e, s));
+            }
+        }
+        if direct {
+            merge.finish(&mut self.out.events, ev_text);
+        } else {
+            merge.finish(&mut raw, |(e, s)| text_mut(e, s));
+        }
+        raw
+    }
+
     /// A paragraph made only of includes (and line breaks between them): each becomes a block include.
     fn block_include(&mut self, raw: &[(Event<'a>, Span)], i: usize) -> Option<usize> {
         let (Event::Start(Tag::Paragraph), _) = raw.get(i)? else { return None };
@@ -393,9 +416,98 @@ fn undefined_reference(
 /// CommonMark requires U+0000 to become U+FFFD, "for security reasons"; pulldown-cmark passes it
 /// through, and a NUL in a title or an attribute would reach every output. (`check` reports it.)
 fn replace_nul(event: Event<'_>) -> Event<'_> {
-    fn r(s: CowStr<'_>) -> CowStr<'_> {
-        if s.contains('\0') { CowStr::from(s.replace('\0', "\u{FFFD}")) } else { s }
+    map_strings(event, |s| if s.contains('\0') { CowStr::from(s.replace('\0', "\u{FFFD}")) } else { s })
+}
+
+/// What stands for a `|` inside a code span of a table row while pulldown-cmark reads it (see
+/// [`protect_code_pipes`]): one byte, as the pipe, so every offset stays.
+const PROTECTED_PIPE: char = '\u{1f}';
+
+/// Table rows as DocFX (Markdig) reads them: a `|` inside a code span is text, not a cell border.
+/// GFM, which pulldown-cmark follows, splits the cell there unless the pipe is escaped, and the
+/// row then loses its last cells. A copy of `body` with such pipes replaced by
+/// [`PROTECTED_PIPE`], or `None` when no row has one (or the text holds that character already).
+/// Rows are lines that start with `|` outside fenced and indented code; code spans are paired on
+/// their line; an escaped pipe (`\|`) is left as GFM reads it.
+fn protect_code_pipes(body: &str) -> Option<String> {
+    if !body.contains('`') || body.contains(PROTECTED_PIPE) {
+        return None;
     }
+    let mut out: Option<Vec<u8>> = None;
+    let mut fence: Option<(u8, usize)> = None;
+    let mut line_start = 0;
+    for line in body.split_inclusive('\n') {
+        let start = line_start;
+        line_start += line.len();
+        let trimmed = line.trim_start_matches(' ');
+        let indented = line.len() - trimmed.len() >= 4;
+        let run = |at: &[u8], c: u8| at.iter().take_while(|&&b| b == c).count();
+        if !indented && let Some(&c @ (b'`' | b'~')) = trimmed.as_bytes().first() {
+            let n = run(trimmed.as_bytes(), c);
+            if n >= 3 {
+                match fence {
+                    None => fence = Some((c, n)),
+                    Some((open, len)) if open == c && n >= len && trimmed[n..].trim().is_empty() => {
+                        fence = None
+                    }
+                    Some(_) => {}
+                }
+                continue;
+            }
+        }
+        if fence.is_some() || indented || !trimmed.starts_with('|') || !trimmed.contains('`') {
+            continue;
+        }
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'`' => {
+                    let n = run(&bytes[i..], b'`');
+                    let mut j = i + n;
+                    let mut close = None;
+                    while j < bytes.len() {
+                        if bytes[j] == b'`' {
+                            let m = run(&bytes[j..], b'`');
+                            if m == n {
+                                close = Some(j);
+                                break;
+                            }
+                            j += m;
+                        } else {
+                            j += 1;
+                        }
+                    }
+                    let Some(end) = close else {
+                        i += n;
+                        continue;
+                    };
+                    for k in i + n..end {
+                        if bytes[k] == b'|' && bytes[k - 1] != b'\\' {
+                            out.get_or_insert_with(|| body.as_bytes().to_vec())[start + k] =
+                                PROTECTED_PIPE as u8;
+                        }
+                    }
+                    i = end + n;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+    // One ASCII byte for another: still UTF-8.
+    out.and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
+/// The pipes [`protect_code_pipes`] replaced, back in the text of `event`.
+fn restore_pipes(event: Event<'_>) -> Event<'_> {
+    map_strings(event, |s| {
+        if s.contains(PROTECTED_PIPE) { CowStr::from(s.replace(PROTECTED_PIPE, "|")) } else { s }
+    })
+}
+
+/// `event` with `r` applied to every string it carries from the text.
+fn map_strings<'a>(event: Event<'a>, r: impl Fn(CowStr<'a>) -> CowStr<'a> + Copy) -> Event<'a> {
     match event {
         Event::Text(s) => Event::Text(r(s)),
         Event::Code(s) => Event::Code(r(s)),
@@ -577,6 +689,46 @@ mod tests {
         assert!(article.links.is_empty());
         let (article, _, _) = crate::parse::parse_text("a.md", "[l](d.md \"t\0\")\n");
         assert_eq!(article.links[0].title.as_deref(), Some("t\u{fffd}"));
+    }
+
+    /// The cells of every table row of `text`, as plain text, and the codes of its diagnostics.
+    fn table_rows(text: &str) -> (Vec<Vec<String>>, Vec<String>) {
+        let (article, diagnostics, _) = crate::parse::parse_text("a.md", text);
+        let rows = article
+            .preamble
+            .iter()
+            .filter_map(|b| match b {
+                crate::model::Block::Table(t) => Some(t),
+                _ => None,
+            })
+            .flat_map(|t| std::iter::once(&t.header).chain(&t.rows))
+            .map(|r| r.cells.iter().map(|c| crate::parse::builder::plain_text(&c.inlines)).collect())
+            .collect();
+        let codes = diagnostics.iter().map(|d| d.code.to_string()).filter(|c| c != "no-title").collect();
+        (rows, codes)
+    }
+
+    #[test]
+    fn a_pipe_inside_code_in_a_table_row_is_text_as_in_docfx() {
+        // As in the dev corpus (manage-exchange-unified-messaging-and-hosted-voicemail.md).
+        let text =
+            "| Cmdlet | Use |\n|---|---|\n| `Get-CsOnlineUser | Select-Object Name` | Lists users. |\n";
+        let (rows, codes) = table_rows(text);
+        assert_eq!(
+            rows,
+            [vec!["Cmdlet", "Use"], vec!["Get-CsOnlineUser | Select-Object Name", "Lists users."]]
+        );
+        assert!(codes.is_empty(), "{codes:?}");
+        // Double backticks, an escaped pipe (GFM's way, kept), and a pipe outside code.
+        let text = "| A | B | C |\n|---|---|---|\n| ``x | `y` `` | `a \\| b` | c \\| d |\n";
+        assert_eq!(table_rows(text).0[1], ["x | `y` ", "a | b", "c | d"]);
+        // In fenced code a row-like line stays as written, and outside tables code keeps its pipe.
+        let text = "```\n| `a | b` |\n```\n\nRun `a | b`.\n";
+        let (article, _, _) = crate::parse::parse_text("a.md", text);
+        assert_eq!(article.full_text().trim(), "| `a | b` |\n\nRun a | b.");
+        // A text that holds the stand-in character already is read as GFM reads it.
+        let text = "| A | B |\n|---|---|\n| `x | y` | z\u{1f} |\n";
+        assert_eq!(table_rows(text).1, ["extra-table-cells"]);
     }
 
     #[test]
