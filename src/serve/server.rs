@@ -26,7 +26,7 @@ use axum::routing::get;
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// Where kbc's own routes live; no build output starts with `__kbc`.
 pub const PREFIX: &str = "/__kbc/";
@@ -45,7 +45,14 @@ pub struct Shared {
     status: Mutex<Status>,
     /// The generation, and what open pages do about it.
     generation: watch::Sender<(u64, Change)>,
+    /// Every generation in order, for the event streams: a rebuild publishes a preview's `reload`
+    /// and its own `status` within microseconds, and a stream that saw only the latest would miss
+    /// the reload.
+    changes: broadcast::Sender<(u64, Change)>,
 }
+
+/// Generations an event stream may fall behind by before it is told to reload.
+const BACKLOG: usize = 64;
 
 /// What a new generation asks of open pages.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -61,7 +68,8 @@ enum Change {
 impl Shared {
     pub fn new(status: Status) -> Arc<Shared> {
         let (generation, _) = watch::channel((status.generation, Change::Reload));
-        Arc::new(Shared { status: Mutex::new(status), generation })
+        let (changes, _) = broadcast::channel(BACKLOG);
+        Arc::new(Shared { status: Mutex::new(status), generation, changes })
     }
 
     /// Records a rebuild and tells every open page to reload.
@@ -92,6 +100,8 @@ impl Shared {
         let generation = status.generation;
         *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
         self.generation.send_replace((generation, change));
+        // No stream open is no error.
+        let _ = self.changes.send((generation, change));
     }
 
     fn status(&self) -> Status {
@@ -124,22 +134,35 @@ pub fn run(listener: std::net::TcpListener, app: Router) -> std::io::Result<()> 
 async fn events(
     State(shared): State<Arc<Shared>>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    let rx = shared.generation.subscribe();
-    let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
-        if !first && rx.changed().await.is_err() {
-            return None;
-        }
-        let (generation, change) = *rx.borrow_and_update();
-        let name = match (first, change) {
-            (true, _) => "hello",
-            (false, Change::Reload) => "reload",
-            (false, Change::Status) => "status",
-            (false, Change::Refreshed) => "refreshed",
-        };
-        let event = Event::default().event(name).data(generation.to_string());
-        Some((Ok(event), (rx, false)))
+    let stream = futures_util::StreamExt::map(announcements(shared), |(name, generation)| {
+        Ok(Event::default().event(name).data(generation.to_string()))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// What an event stream announces, as (event name, generation): `hello` with the current
+/// generation, then every change in order.
+fn announcements(shared: Arc<Shared>) -> impl futures_util::Stream<Item = (&'static str, u64)> {
+    // Subscribed before the current generation is read, so no change falls between the two.
+    let rx = shared.changes.subscribe();
+    let hello = ("hello", shared.generation.borrow().0);
+    let changes = futures_util::stream::unfold((rx, shared), |(mut rx, shared)| async move {
+        let announced = match rx.recv().await {
+            Ok((generation, change)) => (
+                match change {
+                    Change::Reload => "reload",
+                    Change::Status => "status",
+                    Change::Refreshed => "refreshed",
+                },
+                generation,
+            ),
+            // Fell behind: whatever was missed, a reload shows the latest.
+            Err(broadcast::error::RecvError::Lagged(_)) => ("reload", shared.generation.borrow().0),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((announced, (rx, shared)))
+    });
+    futures_util::StreamExt::chain(futures_util::stream::iter([hello]), changes)
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Response {
@@ -232,6 +255,40 @@ fn inject(html: &[u8], generation: u64, digest: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status(generation: u64) -> Status {
+        Status::new(generation, std::path::Path::new("content"), &crate::serve::Outcome::default())
+    }
+
+    /// Polls `stream` until it has nothing ready.
+    fn ready<S: futures_util::Stream + Unpin>(stream: &mut S) -> Vec<S::Item> {
+        let mut out = Vec::new();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        while let std::task::Poll::Ready(Some(item)) = std::pin::Pin::new(&mut *stream).poll_next(&mut cx) {
+            out.push(item);
+        }
+        out
+    }
+
+    #[test]
+    fn a_stream_announces_every_change_in_order_even_when_they_come_at_once() {
+        let shared = Shared::new(status(1));
+        let mut stream = Box::pin(announcements(shared.clone()));
+        // A preview's reload and its rebuild's status, published before the stream is polled.
+        shared.reload(2);
+        shared.update(status(3));
+        shared.refreshed(status(4));
+        assert_eq!(ready(&mut stream), [("hello", 1), ("reload", 2), ("status", 3), ("refreshed", 4)]);
+        // A stream that falls too far behind is told to reload, at the latest generation.
+        for g in 5..5 + BACKLOG as u64 + 1 {
+            shared.update(status(g));
+        }
+        let last = 5 + BACKLOG as u64;
+        assert_eq!(ready(&mut stream).first(), Some(&("reload", last)));
+        // A new stream starts from the current generation.
+        let mut late = Box::pin(announcements(shared.clone()));
+        assert_eq!(ready(&mut late), [("hello", last)]);
+    }
 
     #[test]
     fn the_script_goes_before_the_last_body_end_tag() {
