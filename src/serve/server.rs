@@ -25,8 +25,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::convert::Infallible;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
 /// Where kbc's own routes live; no build output starts with `__kbc`.
 pub const PREFIX: &str = "/__kbc/";
@@ -43,8 +44,9 @@ const MAX_INJECT: usize = 64 * 1024 * 1024;
 /// State shared by the rebuild loop and the request handlers.
 pub struct Shared {
     status: Mutex<Status>,
-    /// The generation, and what open pages do about it.
-    generation: watch::Sender<(u64, Change)>,
+    /// The latest generation: set after its files are in place, so a page read after this is read
+    /// is at least as new.
+    generation: AtomicU64,
     /// Every generation in order, for the event streams: a rebuild publishes a preview's `reload`
     /// and its own `status` within microseconds, and a stream that saw only the latest would miss
     /// the reload.
@@ -67,7 +69,7 @@ enum Change {
 
 impl Shared {
     pub fn new(status: Status) -> Arc<Shared> {
-        let (generation, _) = watch::channel((status.generation, Change::Reload));
+        let generation = AtomicU64::new(status.generation);
         let (changes, _) = broadcast::channel(BACKLOG);
         Arc::new(Shared { status: Mutex::new(status), generation, changes })
     }
@@ -99,9 +101,13 @@ impl Shared {
     fn record(&self, status: Status, change: Change) {
         let generation = status.generation;
         *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
-        self.generation.send_replace((generation, change));
+        self.generation.store(generation, Ordering::Release);
         // No stream open is no error.
         let _ = self.changes.send((generation, change));
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn status(&self) -> Status {
@@ -145,7 +151,7 @@ async fn events(
 fn announcements(shared: Arc<Shared>) -> impl futures_util::Stream<Item = (&'static str, u64)> {
     // Subscribed before the current generation is read, so no change falls between the two.
     let rx = shared.changes.subscribe();
-    let hello = ("hello", shared.generation.borrow().0);
+    let hello = ("hello", shared.generation());
     let changes = futures_util::stream::unfold((rx, shared), |(mut rx, shared)| async move {
         let announced = match rx.recv().await {
             Ok((generation, change)) => (
@@ -157,7 +163,7 @@ fn announcements(shared: Arc<Shared>) -> impl futures_util::Stream<Item = (&'sta
                 generation,
             ),
             // Fell behind: whatever was missed, a reload shows the latest.
-            Err(broadcast::error::RecvError::Lagged(_)) => ("reload", shared.generation.borrow().0),
+            Err(broadcast::error::RecvError::Lagged(_)) => ("reload", shared.generation()),
             Err(broadcast::error::RecvError::Closed) => return None,
         };
         Some((announced, (rx, shared)))
@@ -183,7 +189,7 @@ async fn live_reload(State(shared): State<Arc<Shared>>, request: Request, next: 
     // kbc's own files only: content may have dot-folders of its own (`.attachments/`).
     let hidden = path.split('/').any(|s| s.to_ascii_lowercase().replace("%2e", ".").starts_with(".kbc-"));
     // Read before the file: the page is then at least as new as this generation's build.
-    let generation = shared.generation.borrow().0;
+    let generation = shared.generation();
     if hidden {
         return not_found(&path, generation);
     }
