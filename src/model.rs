@@ -495,6 +495,13 @@ pub enum LinkTarget {
     Mailto {
         address: String,
     },
+    /// `xref:uid` (`<xref:System.String>`, `[text](xref:uid)`): DocFX's cross reference to API
+    /// documentation or an article by `uid`, resolved by DocFX's xref service, which a knowledge
+    /// base does not have. Shown as text; never a problem of the content.
+    Xref {
+        /// The uid, percent-decoded, without `?displayProperty=..` or a fragment.
+        uid: String,
+    },
     /// `javascript:`, `vbscript:`, `data:`.
     Unsafe {
         scheme: String,

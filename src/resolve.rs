@@ -274,6 +274,7 @@ fn resolve_target(
         }
         LinkTarget::External { url } => Resolved::External { url: url.clone() },
         LinkTarget::Mailto { address } => Resolved::Mailto { address: address.clone() },
+        LinkTarget::Xref { .. } => Resolved::Unchecked { reason: "xref" },
         LinkTarget::Unsafe { scheme } => {
             diags.push(
                 Diagnostic::new(

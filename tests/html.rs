@@ -197,6 +197,36 @@ fn article_of_a(dir: &Path) -> (tempfile::TempDir, String) {
     (out, body)
 }
 
+/// DocFX's cross references (`<xref:uid>`, `[text](xref:uid)`, as in dotnet/docs) name API pages
+/// that DocFX's xref service resolves; a knowledge base has none, so they are text, not links to
+/// nowhere, and no problem is reported. Also in a paragraph with inline HTML, which is sanitized.
+#[test]
+fn docfx_cross_references_are_text() {
+    let dir = common::fixture(&[(
+        "a.md",
+        "# A\n\nCall <xref:System.Console.WriteLine(System.String)?displayProperty=nameWithType>.\n\n\
+         Press <kbd>Enter</kbd> and [read it](xref:System.Console.Read).\n",
+    )]);
+    let book = common::book(dir.path());
+    assert!(book.diagnostics.is_empty(), "{:?}", book.diagnostics);
+    let (out, body) = article_of_a(dir.path());
+    assert!(!body.contains("xref:"), "{body}");
+    assert!(
+        body.contains(
+            "Call <span class=\"kbc-xref\"><code>System.Console.WriteLine(System.String)</code></span>."
+        ),
+        "{body}"
+    );
+    assert!(body.contains("<kbd>Enter</kbd> and <span class=\"kbc-xref\">read it</span>."), "{body}");
+    drop(out);
+    let id = kbc::model::ArticleId(0);
+    let a = book.article(id).unwrap();
+    let twin =
+        kbc::render::markdown::Markdown::new(&book, id, &a, kbc::render::markdown::Links::Page).article();
+    assert!(twin.contains("Call `System.Console.WriteLine(System.String)`."), "{twin}");
+    assert!(twin.contains(" and read it."), "{twin}");
+}
+
 #[test]
 fn raw_html_is_sanitized_and_links_rewritten() {
     let dir = common::fixture(&[

@@ -969,7 +969,15 @@ impl<'a, 'e> Builder<'a, 'e> {
                     let dest_span = self.dest_span(*link_type, span);
                     let title = (!title.is_empty()).then(|| title.to_string());
                     let link = self.push_link(LinkRole::Link, &dest, title, span, dest_span);
-                    Inline::Link { link, children: self.inlines_until_end(), span }
+                    let mut children = self.inlines_until_end();
+                    // `<xref:uid?displayProperty=..>` shows its uid, as DocFX does when it cannot
+                    // resolve it, not the `xref:` URL.
+                    if *link_type == LinkType::Autolink
+                        && let Some(Link { target: LinkTarget::Xref { uid }, .. }) = self.links.last()
+                    {
+                        children = vec![Inline::Code { code: uid.clone(), span }];
+                    }
+                    Inline::Link { link, children, span }
                 }
                 Tag::Image { link_type, dest_url, title, .. } => {
                     let dest_span = self.dest_span(*link_type, span);

@@ -16,6 +16,11 @@ pub fn classify(dest: &str) -> LinkTarget {
         return match lower.as_str() {
             "javascript" | "vbscript" | "data" => LinkTarget::Unsafe { scheme: lower },
             "mailto" => LinkTarget::Mailto { address: dest[scheme.len() + 1..].to_string() },
+            "xref" => {
+                let uid = &dest[scheme.len() + 1..];
+                let uid = uid.split(['?', '#']).next().unwrap_or(uid);
+                LinkTarget::Xref { uid: percent_decode(uid).trim().to_string() }
+            }
             _ => LinkTarget::External { url: dest.to_string() },
         };
     }
@@ -135,6 +140,11 @@ mod tests {
         assert_eq!(classify("//cdn.x/y"), LinkTarget::External { url: "//cdn.x/y".into() });
         assert_eq!(classify("JavaScript:alert(1)"), LinkTarget::Unsafe { scheme: "javascript".into() });
         assert_eq!(classify("mailto:a@b.c"), LinkTarget::Mailto { address: "a@b.c".into() });
+        assert_eq!(
+            classify("xref:System.Console.WriteLine(System.String)?displayProperty=nameWithType"),
+            LinkTarget::Xref { uid: "System.Console.WriteLine(System.String)".into() }
+        );
+        assert_eq!(classify("XREF:a%60b#c"), LinkTarget::Xref { uid: "a`b".into() });
         assert_eq!(classify("  "), LinkTarget::Empty);
         assert_eq!(classify("C:\\x.md"), LinkTarget::Article { path: "C:/x.md".into(), fragment: None });
         assert_eq!(classify("a.MD"), LinkTarget::Article { path: "a.MD".into(), fragment: None });

@@ -500,6 +500,12 @@ impl<'a> Markdown<'a> {
             }
             Inline::Emphasis { children, .. } => self.delimited("*", children, mode, out),
             Inline::Strikethrough { children, .. } => self.delimited("~~", children, mode, out),
+            // Text only: the `xref:` URL leads nowhere outside DocFX (see `LinkTarget::Xref`).
+            Inline::Link { link, children, .. }
+                if matches!(a.link(*link).target, crate::model::LinkTarget::Xref { .. }) =>
+            {
+                self.push_inlines(children, mode, out)
+            }
             Inline::Link { link, children, .. } => {
                 let url = self.url_in(*link, mode);
                 let mut text = String::new();

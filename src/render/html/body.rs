@@ -485,6 +485,10 @@ impl Cx<'_> {
         if matches!(&link.target, LinkTarget::Fragment { fragment } if fragment.starts_with("tab/")) {
             return (None, "kbc-tab");
         }
+        // DocFX's xref service resolves these to API pages; a knowledge base has none to link to.
+        if matches!(link.target, LinkTarget::Xref { .. }) {
+            return (None, "kbc-xref");
+        }
         match urls::href(self.book, self.id, crate::model::LinkId(index as u32), "html") {
             Href::Internal(u) => (Some(u), ""),
             Href::External(u) => (Some(u), "kbc-ext"),

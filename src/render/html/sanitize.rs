@@ -106,7 +106,7 @@ const CLASSES: &[(&str, &[&str])] = &[
     ("a", &["kbc-ext", "kbc-unresolved"]),
     ("sup", &["kbc-fnref"]),
     ("img", &["kbc-unresolved"]),
-    ("span", &["kbc-unresolved"]),
+    ("span", &["kbc-unresolved", "kbc-tab", "kbc-xref"]),
 ];
 
 /// The configured allowlist sanitizer, built once per build and shared by every page.
