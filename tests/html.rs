@@ -201,11 +201,12 @@ fn article_of_a(dir: &Path) -> (tempfile::TempDir, String) {
 /// that DocFX's xref service resolves; a knowledge base has none, so they are text, not links to
 /// nowhere, and no problem is reported. Also in a paragraph with inline HTML, which is sanitized.
 #[test]
-fn docfx_cross_references_are_text() {
+fn docfx_cross_references_and_video_ids_are_text() {
     let dir = common::fixture(&[(
         "a.md",
         "# A\n\nCall <xref:System.Console.WriteLine(System.String)?displayProperty=nameWithType>.\n\n\
-         Press <kbd>Enter</kbd> and [read it](xref:System.Console.Read).\n",
+         Press <kbd>Enter</kbd> and [read it](xref:System.Console.Read).\n\n\
+         > [!VIDEO 4f9192b3-5c26-4d5b-a2a4-0c1cbe0d3e5e]\n",
     )]);
     let book = common::book(dir.path());
     assert!(book.diagnostics.is_empty(), "{:?}", book.diagnostics);
@@ -218,6 +219,11 @@ fn docfx_cross_references_are_text() {
         "{body}"
     );
     assert!(body.contains("<kbd>Enter</kbd> and <span class=\"kbc-xref\">read it</span>."), "{body}");
+    // Likewise a video named by its id, which only Microsoft Learn turns into a player, is text.
+    assert!(
+        body.contains("<p class=\"kbc-video-link\">Video: 4f9192b3-5c26-4d5b-a2a4-0c1cbe0d3e5e</p>"),
+        "{body}"
+    );
     drop(out);
     let id = kbc::model::ArticleId(0);
     let a = book.article(id).unwrap();
@@ -225,6 +231,7 @@ fn docfx_cross_references_are_text() {
         kbc::render::markdown::Markdown::new(&book, id, &a, kbc::render::markdown::Links::Page).article();
     assert!(twin.contains("Call `System.Console.WriteLine(System.String)`."), "{twin}");
     assert!(twin.contains(" and read it."), "{twin}");
+    assert!(twin.contains("\nVideo: 4f9192b3-5c26-4d5b-a2a4-0c1cbe0d3e5e"), "{twin}");
 }
 
 #[test]

@@ -319,7 +319,9 @@ impl<'a> Markdown<'a> {
                 format!("![{}]({})", escape(alt, Mode::Line), destination(&self.url_in(*link, Mode::Block)))
             }
             Block::Container { blocks, .. } | Block::Div { blocks, .. } => self.blocks_raw(blocks),
-            Block::Video { url, .. } => format!("[Video]({})", destination(url)),
+            Block::Video { url, .. } if url.contains("://") => format!("[Video]({})", destination(url)),
+            // A video named by its id: as on the HTML page, text.
+            Block::Video { url, .. } => format!("Video: {}", escape(url.trim(), Mode::Line)),
             Block::FootnoteDefinition { label, blocks, .. } => {
                 indent_after_first(&format!("[^{label}]: {}", self.blocks_raw(blocks)), "    ")
             }

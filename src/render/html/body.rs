@@ -312,6 +312,15 @@ impl Cx<'_> {
                         escape(url),
                         self.strings.video
                     );
+                } else if !url.is_empty() {
+                    // A video named by its id (`[!VIDEO 4f91...]`), which only Microsoft Learn's
+                    // video service turns into a player: say that a video stood here.
+                    let _ = writeln!(
+                        out,
+                        "<p class=\"kbc-video-link\">{}: {}</p>",
+                        self.strings.video,
+                        escape(url)
+                    );
                 }
             }
             Block::FootnoteDefinition { label, blocks, .. } => {
