@@ -356,12 +356,16 @@ impl<'a, 'e> Builder<'a, 'e> {
         }
         self.open.push(sid);
         let anchors_before = self.anchors.len();
-        let inlines = self.inlines_until_end();
-        let title = plain_text(&inlines).split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut inlines = self.inlines_until_end();
+        let words = |inlines: &[Inline]| plain_text(inlines).split_whitespace().collect::<Vec<_>>().join(" ");
+        // The slug is DocFX's, made from all the heading's text, hidden side-by-side text too.
+        let full_title = words(&inlines);
+        drop_side_by_side(&mut inlines);
+        let title = words(&inlines);
         if let Some(attr) = attr_id {
             self.add_anchor(attr.to_string(), AnchorKind::HeadingAttribute, span);
         }
-        let slug = self.slugger.slug(&title);
+        let slug = self.slugger.slug(&full_title);
         if !slug.is_empty() {
             self.add_anchor(slug, AnchorKind::Slug, span);
         }
@@ -449,11 +453,12 @@ impl<'a, 'e> Builder<'a, 'e> {
                 // A heading inside a container (block quote, list item), or a tab label: a bold
                 // line, no section. A heading is anchored; a tab label opens a tab group.
                 let tab = self.tab_label_at(self.pos.saturating_sub(1));
-                let inlines = self.inlines_until_end();
+                let mut inlines = self.inlines_until_end();
                 let slug = if tab { String::new() } else { self.slugger.slug(&plain_text(&inlines)) };
                 if !slug.is_empty() {
                     self.add_anchor(slug, AnchorKind::Slug, span);
                 }
+                drop_side_by_side(&mut inlines);
                 self.in_tab_group |= tab;
                 Block::Paragraph { inlines: vec![Inline::Strong { children: inlines, span }], span }
             }
@@ -587,7 +592,8 @@ impl<'a, 'e> Builder<'a, 'e> {
         false
     }
 
-    fn paragraph(&mut self, inlines: Vec<Inline>, span: Span) -> Block {
+    fn paragraph(&mut self, mut inlines: Vec<Inline>, span: Span) -> Block {
+        drop_side_by_side(&mut inlines);
         let raw = self.texts.slice(span);
         if raw.contains('\n') && raw.contains(":::") {
             match self.split_marker_lines(inlines, raw) {
@@ -798,7 +804,8 @@ impl<'a, 'e> Builder<'a, 'e> {
             match &ev.kind {
                 EvKind::Md(Event::Start(Tag::TableCell)) => {
                     let cell_span = ev.span;
-                    let inlines = self.inlines_until_end();
+                    let mut inlines = self.inlines_until_end();
+                    drop_side_by_side(&mut inlines);
                     cells.push(TableCell { inlines, span: cell_span });
                 }
                 EvKind::Md(Event::End(_)) => break,
@@ -1391,6 +1398,48 @@ pub(crate) fn blocks_text(blocks: &[Block]) -> String {
     out
 }
 
+/// Removes machine translation's side-by-side original text: `<span class="sxs-lookup">` and what it
+/// holds, up to its `</span>`. Microsoft Docs hides it with CSS (the zh-CN pages of 2017 carry one
+/// after every translated sentence); the sanitized page has no such CSS, and a reader, a chatbot
+/// or search would otherwise see every sentence twice, once in English.
+fn drop_side_by_side(inlines: &mut Vec<Inline>) {
+    fn html(i: &Inline) -> Option<&str> {
+        match i {
+            Inline::Html { html, .. } => Some(html.as_str()),
+            _ => None,
+        }
+    }
+    if !inlines.iter().filter_map(html).any(|h| h.contains("sxs-lookup")) {
+        return;
+    }
+    let is_open = |h: &str| {
+        html::tags(h).first().is_some_and(|t| {
+            t.name.eq_ignore_ascii_case("span")
+                && t.attr("class")
+                    .and_then(|a| a.value.as_deref())
+                    .is_some_and(|c| c.split_ascii_whitespace().any(|c| c == "sxs-lookup"))
+        })
+    };
+    let mut depth = 0usize;
+    inlines.retain(|i| {
+        let h = html(i).map(str::trim_start).unwrap_or("");
+        if depth == 0 {
+            if is_open(h) {
+                depth = 1;
+                return false;
+            }
+            return true;
+        }
+        let lower = h.get(..6).map(str::to_ascii_lowercase).unwrap_or_default();
+        if lower.starts_with("</span") {
+            depth -= 1;
+        } else if lower.starts_with("<span") && !h.ends_with("/>") {
+            depth += 1;
+        }
+        false
+    });
+}
+
 /// Whether `line` is a DocFX `:::` block marker on a line of its own: `:::image ... :::`, the
 /// start or end of a zone, moniker, row or column, or `:::code ... :::`, with or without spaces
 /// after the `:::` (DocFX skips them). `:::no-loc` is inline and `:::image-end:::` belongs to a
@@ -1553,6 +1602,22 @@ mod tests {
         let spaced_image = "Then:\n::: image type=\"content\" source=\"g.png\" alt-text=\"G\":::\n";
         assert_eq!(outline(spaced_image), "p(Then:) image(g.png 2:34)");
         assert_eq!(outline(":::no-loc text=\"Teams\"::: works.\nToo.\n"), "p(Teams works. Too.)", "inline");
+    }
+
+    #[test]
+    fn side_by_side_originals_are_dropped_and_headings_keep_docfx_slugs() {
+        // As in zh-CN Teams articles of 2017 (Teams-welcome.md).
+        let text = "# <span data-ttu-id=\"a-1\">欢迎</span><span class=\"sxs-lookup\"><span data-stu-id=\"a-1\">Welcome</span></span>\n\n\
+                    <span data-ttu-id=\"a-2\">正文 [链接](b.md)。</span><span class=\"sxs-lookup\"><span data-stu-id=\"a-2\">Body [link](b.md).</span></span> 后\n\n\
+                    | <span data-ttu-id=\"a-3\">列</span><span class=\"sxs-lookup x\"><span>Column</span></span> |\n|-|\n| x |\n";
+        let (article, _, _) = crate::parse::parse_text("a.md", text);
+        assert_eq!(article.title, "欢迎");
+        assert_eq!(article.anchors[0].id, "欢迎welcome", "DocFX's slug, from all the text");
+        let full = article.full_text();
+        assert!(!full.contains("Welcome") && !full.contains("Body") && !full.contains("Column"), "{full}");
+        assert!(full.contains("正文 链接") && full.contains("</span> 后"), "{full}");
+        // The hidden link is still a link of the article, as DocFX checks it.
+        assert_eq!(article.links.len(), 2);
     }
 
     #[test]
