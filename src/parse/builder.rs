@@ -671,12 +671,8 @@ impl<'a, 'e> Builder<'a, 'e> {
 
     /// `:::image ...:::`, `:::zone pivot=".."`, `:::zone-end` and unknown `:::name`.
     fn docfx_colon_block(&mut self, rest: &str, inlines: Vec<Inline>, span: Span) -> Block {
-        // DocFX allows spaces between `:::` and the name (`::: zone pivot=".."` is common).
-        let first_line = rest.lines().next().unwrap_or("").trim_start();
-        let name_len =
-            first_line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(first_line.len());
-        let name = first_line[..name_len].to_ascii_lowercase();
-        let args = first_line[name_len..].trim().trim_end_matches(":::").trim().to_string();
+        let (name, after) = colon_block_name(rest.lines().next().unwrap_or(""));
+        let args = after.trim().trim_end_matches(":::").trim().to_string();
         let kind = match name.as_str() {
             "image" => return self.docfx_image(&args, inlines, span),
             "zone" => ContainerKind::Zone,
@@ -1447,10 +1443,7 @@ fn drop_side_by_side(inlines: &mut Vec<Inline>) {
 fn is_block_marker_line(line: &str) -> bool {
     let line = line.trim();
     let Some(rest) = line.strip_prefix(":::") else { return false };
-    let rest = rest.trim_start();
-    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(rest.len());
-    let (name, after) = rest.split_at(name_len);
-    let name = name.to_ascii_lowercase();
+    let (name, after) = colon_block_name(rest);
     match name.strip_suffix("-end").unwrap_or(&name) {
         "image" => {
             name == "image"
@@ -1462,6 +1455,14 @@ fn is_block_marker_line(line: &str) -> bool {
         "code" => name == "code" && line.len() > 7 && line.ends_with(":::"),
         _ => false,
     }
+}
+
+/// The name of a `:::name args` block from the text after its `:::` (lower-cased; DocFX allows
+/// spaces before it, and `::: zone pivot=".."` is common), and the text after the name.
+fn colon_block_name(rest: &str) -> (String, &str) {
+    let rest = rest.trim_start();
+    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(rest.len());
+    (rest[..name_len].to_ascii_lowercase(), &rest[name_len..])
 }
 
 /// Folds `:::zone` … `:::zone-end` (and the like) within one block list into containers.
@@ -1478,8 +1479,9 @@ fn fold_containers(blocks: &mut Vec<Block>) {
                 let t = t.trim();
                 let t = t.strip_suffix(":::").unwrap_or(t);
                 t.strip_prefix(":::")
-                    .and_then(|r| r.trim_end().strip_suffix("-end"))
-                    .map(|n| n.trim().to_ascii_lowercase())
+                    .map(colon_block_name)
+                    .filter(|(_, after)| after.trim().is_empty())
+                    .and_then(|(name, _)| name.strip_suffix("-end").map(str::to_string))
             }
             _ => None,
         };
